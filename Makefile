@@ -12,7 +12,7 @@ export PIP_CACHE_DIR := $(SEED_CACHE)/pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup test lint format typecheck contracts pytest generate demo constraints clean
+.PHONY: help setup test lint format typecheck contracts pytest generate demo bench constraints clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ demo: setup ## validate the example manifests and show each profile's off-peak w
 	@echo
 	@echo "== seedctl window manifests/profiles"
 	@$(BIN)/seedctl window manifests/profiles
+
+bench: setup ## throughput figures, each as a ratio to a baseline measured in the same run
+	$(BIN)/python -m tests.bench.generation
 
 constraints: ## re-pin constraints.txt from a fresh resolution of pyproject.toml
 	rm -rf $(VENV).constraints

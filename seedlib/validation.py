@@ -28,6 +28,8 @@ from pydantic_core import ErrorDetails
 from seedlib._model import CROSS_FIELD_ERROR
 from seedlib.canonical import CanonicalizationError, manifest_hash
 from seedlib.errors import InvalidInputError, Reason
+from seedlib.generator._plan import profile_violations
+from seedlib.problems import Violation
 from seedlib.profile import API_GROUP, API_VERSION, SHA256_HEX, SeedProfile, SeedProfileSpec
 from seedlib.run import SeedRun
 
@@ -53,17 +55,6 @@ KINDS: Final[dict[str, type[SeedProfile] | type[SeedRun]]] = {
 _SEXAGESIMAL_HINT: Final = (
     'quote the time, e.g. "22:00": unquoted, YAML 1.1 reads 22:00 as the base-60 number 1320'
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    path: str
-    """Where, as a dotted path into the document: ``spec.window.startUtc``, ``spec.canary.tenants[1]``."""
-    message: str
-    hint: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"path": self.path, "message": self.message, "hint": self.hint}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +127,8 @@ def validate_document(
         )
     body = {k: v for k, v in document.items() if k != "status"}  # status is the server's to write
     violations = _violations(model_type, body, prefix="")
+    if not violations and model_type is SeedProfile:
+        violations = profile_violations(SeedProfile.model_validate(body).spec)
     computed = None
     model: SeedProfile | SeedRun | None = None
     if model_type is SeedProfile:
@@ -150,6 +143,8 @@ def validate_document(
 def validate_profile_spec(spec: object) -> tuple[SeedProfileSpec | None, tuple[Violation, ...]]:
     """Validate a SeedProfile ``spec`` (as read from the API server), including its hash."""
     schema_violations = _violations(SeedProfileSpec, spec, prefix="spec.")
+    if not schema_violations:
+        schema_violations = profile_violations(SeedProfileSpec.model_validate(spec))
     violations, _ = _with_hash_check(spec, schema_violations, "spec.", "FILE")
     if violations:
         return None, tuple(violations)
