@@ -69,6 +69,8 @@ from typing import Final
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from seedlib.ascii import render
+
 __all__ = [
     "CITIES",
     "CNPJ_ROOT_SPACE",
@@ -181,21 +183,6 @@ def _mod11(total: NDArray[np.int64]) -> NDArray[np.int64]:
     return np.where(rest < 2, 0, 11 - rest).astype(_I64)
 
 
-def _render(template: str, codes: NDArray[np.uint8]) -> list[str]:
-    """Fill each ``#`` of ``template`` with the next column of ``codes`` (ASCII), row by row."""
-    slots = [i for i, char in enumerate(template) if char == "#"]
-    if codes.shape[1] != len(slots):
-        raise AssertionError("template and columns disagree")  # pragma: no cover - internal
-    width = len(template)
-    out = np.empty((codes.shape[0], width), dtype=np.uint8)
-    out[:, slots] = codes
-    for i, char in enumerate(template):
-        if char != "#":
-            out[:, i] = ord(char)
-    strings: list[str] = out.view(f"S{width}").ravel().astype(f"U{width}").tolist()
-    return strings
-
-
 def _ascii(digits: NDArray[np.int64]) -> NDArray[np.uint8]:
     return (digits + ord("0")).astype(np.uint8)
 
@@ -232,7 +219,7 @@ def cpf(base: NDArray[np.int64], *, formatted: bool = False) -> list[str]:
         raise ValueError("repdigit CPF bases (000000000, 111111111, ...) make invalid CPFs")
     digits = _digit_matrix(values, 9)
     codes = _ascii(np.concatenate([digits, _cpf_digits(digits)], axis=1))
-    return _render("###.###.###-##" if formatted else "#" * 11, codes)
+    return render("###.###.###-##" if formatted else "#" * 11, codes)
 
 
 def cpf_base_from_rank(rank: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -287,7 +274,7 @@ def cnpj(
     branches = _ints(np.broadcast_to(np.asarray(branch), roots.shape), "branch", 1, 10**4)
     digits = _digit_matrix(roots * 10**4 + branches, 12)
     codes = _ascii(np.concatenate([digits, _cnpj_digits(digits)], axis=1))
-    return _render("##.###.###/####-##" if formatted else "#" * 14, codes)
+    return render("##.###.###/####-##" if formatted else "#" * 14, codes)
 
 
 def cnpj_root_from_rank(rank: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -324,7 +311,7 @@ def account_check_digit(number: NDArray[np.int64]) -> list[str]:
     """7-digit account numbers with their check digit: ``"1234567-9"`` (BB convention, see module doc)."""
     digits = _digit_matrix(_ints(number, "number", 0, 10**7), 7)
     codes = np.concatenate([_ascii(digits), _bb_digit(digits, _ACCOUNT_W)[:, None]], axis=1)
-    return _render("#######-#", codes)
+    return render("#######-#", codes)
 
 
 account_number = account_check_digit
@@ -335,7 +322,7 @@ def agency_check_digit(agency: NDArray[np.int64]) -> list[str]:
     """4-digit agency numbers with their check digit: ``"0001-9"`` (BB convention, see module doc)."""
     digits = _digit_matrix(_ints(agency, "agency", 0, 10**4), 4)
     codes = np.concatenate([_ascii(digits), _bb_digit(digits, _AGENCY_W)[:, None]], axis=1)
-    return _render("####-#", codes)
+    return render("####-#", codes)
 
 
 # --- data tables -------------------------------------------------------------------------------
@@ -535,7 +522,7 @@ _CITY_CEPS: Final = _Slots.of(tuple(city.cep_ranges for city in CITIES))
 
 
 def _render_cep(values: NDArray[np.int64]) -> list[str]:
-    return _render("#####-###", _ascii(_digit_matrix(values, 8)))
+    return render("#####-###", _ascii(_digit_matrix(values, 8)))
 
 
 def cep(uf_index: NDArray[np.int64], offset: NDArray[np.uint64]) -> list[str]:
@@ -598,8 +585,8 @@ def phone(
     if mobile:
         number = 900_000_000 + (rest % _U64(10**8)).astype(_I64)
         digits = _digit_matrix(ddd * 10**9 + number, 11)
-        return _render("+55###########", _ascii(digits))
+        return render("+55###########", _ascii(digits))
     lead, rest = np.divmod(rest, _U64(10**7))
     number = (2 + (lead % _U64(4)).astype(_I64)) * 10**7 + rest.astype(_I64)
     digits = _digit_matrix(ddd * 10**8 + number, 10)
-    return _render("+55##########", _ascii(digits))
+    return render("+55##########", _ascii(digits))
