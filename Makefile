@@ -47,12 +47,12 @@ pytest: setup ## the test suite (exit code 5, "no tests collected", fails the bu
 generate: setup ## regenerate CRDs (and their Helm copies) and the JSON Schema from the models
 	$(BIN)/python -m seed_operator.generate
 
-demo: setup ## validate the example manifests and show each profile's off-peak window
+demo: setup ## validate the examples, then seed dev/tenant-a into an embedded PostgreSQL (.seed/pg)
 	@echo "== seedctl validate manifests/"
 	@$(BIN)/seedctl validate manifests/
 	@echo
-	@echo "== seedctl window manifests/profiles"
-	@$(BIN)/seedctl window manifests/profiles
+	@echo "== seedctl run manifests/profiles/dev/tenant-a.yaml --dev-isolated"
+	@$(BIN)/seedctl run manifests/profiles/dev/tenant-a.yaml --dev-isolated
 
 bench: setup ## throughput figures, each as a ratio to a baseline measured in the same run
 	$(BIN)/python -m tests.bench.generation

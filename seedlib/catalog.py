@@ -94,11 +94,12 @@ TABLES: Final[tuple[Table, ...]] = (
     Table(
         "tenants",
         None,
-        "the tenant itself, one row per tenant and environment",
+        "the tenant itself: one row per tenant, environment and dataset",
         (
             Column("id", Kind.UUID, "UUIDv5 of the tenant namespace and 'tenants:0'", unique=True),
-            Column("slug", Kind.TEXT, "tenant slug from the profile", unique=True),
+            Column("slug", Kind.TEXT, "tenant slug from the profile"),
             Column("environment", Kind.TEXT, "environment from the profile"),
+            Column("dataset", Kind.TEXT, "baseline (also canary), carga or dr"),
             Column("display_name", Kind.TEXT, "synthetic bank name"),
             Column("created_at", Kind.TIMESTAMP, "referenceDatetime minus two years"),
         ),

@@ -56,6 +56,7 @@ class Reason(StrEnum):
     TENANT_MISMATCH = "TenantMismatch"
     REFERENCE_DRIFT = "ReferenceDrift"
     SALT_DRIFT = "SaltDrift"
+    VERSION_DRIFT = "VersionDrift"
     IDEMPOTENCY_CONFLICT = "IdempotencyConflict"
     DETERMINISM_VIOLATION = "DeterminismViolation"
     PURGE_OVERDUE = "PurgeOverdue"
@@ -65,6 +66,7 @@ class Reason(StrEnum):
     WORM_UNAVAILABLE = "WormUnavailable"
     VAULT_UNAVAILABLE = "VaultUnavailable"
     TELEMETRY_UNAVAILABLE = "TelemetryUnavailable"
+    DATABASE_UNAVAILABLE = "DatabaseUnavailable"
     RATE_LIMITED = "RateLimited"
     BUDGET_EXHAUSTED = "BudgetExhausted"
     RLS_DISABLED = "RlsDisabled"
@@ -78,6 +80,7 @@ REASON_EXIT_CODES: dict[Reason, ExitCode] = {
     Reason.TENANT_MISMATCH: ExitCode.INVALID,
     Reason.REFERENCE_DRIFT: ExitCode.INVALID,
     Reason.SALT_DRIFT: ExitCode.INVALID,
+    Reason.VERSION_DRIFT: ExitCode.INVALID,
     Reason.IDEMPOTENCY_CONFLICT: ExitCode.INVALID,
     Reason.DETERMINISM_VIOLATION: ExitCode.INVALID,
     Reason.PURGE_OVERDUE: ExitCode.INVALID,
@@ -87,6 +90,7 @@ REASON_EXIT_CODES: dict[Reason, ExitCode] = {
     Reason.WORM_UNAVAILABLE: ExitCode.UNAVAILABLE,
     Reason.VAULT_UNAVAILABLE: ExitCode.UNAVAILABLE,
     Reason.TELEMETRY_UNAVAILABLE: ExitCode.UNAVAILABLE,
+    Reason.DATABASE_UNAVAILABLE: ExitCode.UNAVAILABLE,
     Reason.RATE_LIMITED: ExitCode.LIMITED,
     Reason.BUDGET_EXHAUSTED: ExitCode.LIMITED,
     Reason.RLS_DISABLED: ExitCode.ISOLATION,

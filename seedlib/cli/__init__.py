@@ -7,11 +7,14 @@ Exit codes follow ``seedlib.errors.ExitCode``: 0 success, 2 invalid input, 3 loc
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
-from seedlib.cli import _manifests
-from seedlib.errors import SeedError
+import psycopg
+
+from seedlib.cli import _manifests, _run
+from seedlib.errors import ExitCode, SeedError
 
 __all__ = ["build_parser", "main"]
 
@@ -34,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _manifests.register(commands)
+    _run.register(commands)
     return parser
 
 
@@ -45,6 +49,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SeedError as exc:
         print(f"seedctl: error [{exc.reason}]: {exc}", file=sys.stderr)
         return int(exc.exit_code)
+    except psycopg.OperationalError as exc:
+        print(
+            f"seedctl: error [DatabaseUnavailable]: {' '.join(str(exc).split())}", file=sys.stderr
+        )
+        return int(ExitCode.UNAVAILABLE)
+    except psycopg.Error as exc:
+        if os.environ.get("SEEDCTL_DEBUG"):
+            raise
+        print(
+            f"seedctl: database error ({type(exc).__name__}): {' '.join(str(exc).split())}\n"
+            "  nothing of the failed batch was kept; set SEEDCTL_DEBUG=1 for a traceback",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print("seedctl: interrupted", file=sys.stderr)
         return 130

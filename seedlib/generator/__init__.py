@@ -16,7 +16,13 @@ from dataclasses import dataclass
 
 from seedlib.catalog import CATALOG, Table
 from seedlib.generator._batch import Batch
-from seedlib.generator._context import GENERATOR_VERSION, Context, entity_counts, tenant_namespace
+from seedlib.generator._context import (
+    GENERATOR_VERSION,
+    Context,
+    dataset_of,
+    entity_counts,
+    tenant_namespace,
+)
 from seedlib.generator._plan import profile_violations
 from seedlib.generator._tables import BUILDERS
 
@@ -25,6 +31,7 @@ __all__ = [
     "Batch",
     "Context",
     "PiiCheck",
+    "dataset_of",
     "entity_counts",
     "entity_digest",
     "generate",

@@ -22,7 +22,7 @@ from seedlib import ascii
 from seedlib.catalog import TABLES, table_of
 from seedlib.entities import Entity
 from seedlib.errors import InvalidInputError, Reason
-from seedlib.profile import SeedProfileSpec
+from seedlib.profile import Mode, SeedProfileSpec
 from seedlib.salts import Salt
 from seedlib.streams import Stream, stream_key
 
@@ -31,6 +31,7 @@ __all__ = [
     "LOAN_TERMS",
     "Context",
     "LoanPlan",
+    "dataset_of",
     "entity_counts",
     "loan_terms",
     "tenant_namespace",
@@ -45,8 +46,18 @@ LOAN_TERMS: Final = ((6, 15), (12, 30), (18, 20), (24, 20), (36, 10), (48, 5))
 """Loan terms in months and their weight in percent (mean 18.9 installments per loan)."""
 
 
-def tenant_namespace(tenant: str, environment: str) -> uuid.UUID:
-    return uuid.uuid5(ROOT_NAMESPACE, f"{tenant}|{environment}")
+def dataset_of(mode: Mode) -> str:
+    """Which dataset a mode writes: canary is a slice of the baseline; carga and dr have their own."""
+    return mode.value if mode in (Mode.CARGA, Mode.DR) else Mode.BASELINE.value
+
+
+def tenant_namespace(tenant: str, environment: str, mode: Mode = Mode.BASELINE) -> uuid.UUID:
+    """The UUIDv5 namespace of a tenant's dataset. Baseline ids are ``uuid5(ns(tenant|env), ...)``;
+    carga and dr datasets get ``ns(tenant|env|mode)`` so that they can live beside the baseline in
+    one database and be purged and rebuilt on their own (FR-028)."""
+    dataset = dataset_of(mode)
+    suffix = "" if dataset == Mode.BASELINE.value else f"|{dataset}"
+    return uuid.uuid5(ROOT_NAMESPACE, f"{tenant}|{environment}{suffix}")
 
 
 def _weighted(unit: NDArray[np.float64], weights: Sequence[int]) -> NDArray[np.int64]:
@@ -120,7 +131,7 @@ class Context:
             spec=spec,
             salt=salt,
             counts=MappingProxyType(entity_counts(spec)),
-            namespace=tenant_namespace(spec.tenant, spec.environment),
+            namespace=tenant_namespace(spec.tenant, spec.environment, spec.mode),
             reference=np.datetime64(spec.reference_instant.replace(tzinfo=None), "s"),
         )
 

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from seedlib import brazil, masking
 from seedlib.entities import Entity, LifecycleState
-from seedlib.generator._context import Context, _weighted
+from seedlib.generator._context import Context, _weighted, dataset_of
 from seedlib.generator._loans import RATE_SCALE, add_months, cet_annual, iof_cents, schedules
 from seedlib.profile import Mode
 from seedlib.streams import Stream, below, unit
@@ -168,6 +168,7 @@ def tenants(ctx: Context, start: int, stop: int) -> Columns:
         "id": ctx.ids("tenants", start, stop),
         "slug": [spec.tenant],
         "environment": [spec.environment.value],
+        "dataset": [dataset_of(spec.mode)],
         "display_name": [f"Banco Sintético {spec.tenant}"],
         "created_at": np.asarray([ctx.reference - np.timedelta64(730, "D")], dtype="datetime64[s]"),
     }

@@ -1,0 +1,367 @@
+"""``seedctl run``, ``seedctl batch``, ``seedctl purge`` and ``seedctl db migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import os
+import socket
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from seedlib.catalog import CATALOG
+from seedlib.db import store
+from seedlib.db.embedded import DEFAULT_DATA_DIR, embedded_url
+from seedlib.db.loader import BatchOutcome
+from seedlib.db.migrate import migrate
+from seedlib.db.session import writer
+from seedlib.documents import read_documents
+from seedlib.errors import (
+    DependencyUnavailableError,
+    ExitCode,
+    InvalidInputError,
+    Reason,
+    SeedError,
+)
+from seedlib.generator import Context
+from seedlib.plan import DEFAULT_BATCH_ROWS, BatchSpec, level_of, parse_batch_id
+from seedlib.profile import SeedProfile, SeedProfileSpec
+from seedlib.runner import RunOptions, RunSummary, run_batch, run_profile
+from seedlib.salts import DevIsolatedSaltProvider, SaltProvider
+from seedlib.validation import validate_document
+
+__all__ = ["register"]
+
+URL_ENV = "SEED_DATABASE_URL"
+TERMINATION_LIMIT = 4096
+
+
+def register(commands: Any) -> None:
+    run = commands.add_parser(
+        "run",
+        help="seed a profile into PostgreSQL (embedded when no URL is given)",
+        description="Validate PROFILE, then seed it batch by batch: each batch is one transaction "
+        "with its checkpoint, so an interrupted run resumes where it stopped. Without "
+        f"--database-url (or {URL_ENV}) an embedded PostgreSQL under {DEFAULT_DATA_DIR} is used.",
+    )
+    run.add_argument("profile", type=Path, metavar="PROFILE", help="a SeedProfile manifest file")
+    _database_args(run)
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="run the whole plan in one transaction and roll it back",
+    )
+    run.add_argument(
+        "--dev-isolated", action="store_true", help="use the local dev salt (environment dev only)"
+    )
+    run.add_argument(
+        "--jobs",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="batch writers in parallel (default 1)",
+    )
+    run.add_argument(
+        "--batch-rows",
+        type=_positive,
+        default=DEFAULT_BATCH_ROWS,
+        metavar="N",
+        help=f"rows per batch (default {DEFAULT_BATCH_ROWS})",
+    )
+    run.add_argument("--idempotency-key", metavar="KEY", help="default: seed-data:<manifestHash>")
+    run.add_argument(
+        "--requested-by",
+        metavar="WHO",
+        help="recorded with the run (default: $SEED_REQUESTED_BY or user@host)",
+    )
+    run.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    run.set_defaults(handler=_run)
+
+    batch = commands.add_parser(
+        "batch",
+        help="run exactly one batch and print one JSON line (the batch Job's entrypoint)",
+        description="Generate and load one batch (e.g. customers:0-50000) of PROFILE with its "
+        "checkpoint, or verify it when already committed. Prints one JSON object on one line.",
+    )
+    batch.add_argument("--profile", type=Path, required=True, metavar="FILE")
+    batch.add_argument("--batch-id", required=True, metavar="ID", help="<table>:<start>-<stop>")
+    batch.add_argument("--run-id", type=uuid.UUID, default=None, metavar="UUID")
+    batch.add_argument(
+        "--dev-isolated", action="store_true", help="use the local dev salt (environment dev only)"
+    )
+    _database_args(batch)
+    batch.set_defaults(handler=_batch)
+
+    purge = commands.add_parser(
+        "purge",
+        help="delete expired datasets (--expired) or everything of a tenant",
+        description="--expired removes every dataset past its TTL (the purge CronJob); --tenant "
+        "and --environment remove all datasets of a tenant (right to be forgotten). Run records "
+        "and report index entries are kept as the audit trail.",
+    )
+    target = purge.add_mutually_exclusive_group(required=True)
+    target.add_argument("--expired", action="store_true")
+    target.add_argument("--tenant", metavar="TENANT")
+    purge.add_argument("--environment", metavar="ENV")
+    _database_args(purge)
+    purge.set_defaults(handler=_purge)
+
+    database = commands.add_parser("db", help="database administration")
+    db_commands = database.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    migrate_parser = db_commands.add_parser(
+        "migrate",
+        help="apply pending schema migrations (tables, roles, row-level security)",
+        description="Apply pending migrations idempotently. Needs an administrative login "
+        "(it creates the seed_owner and seed_writer roles).",
+    )
+    _database_args(migrate_parser)
+    migrate_parser.set_defaults(handler=_migrate)
+
+
+def _database_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(URL_ENV),
+        metavar="URL",
+        help=f"PostgreSQL URL (default: ${URL_ENV}, else the embedded server under {DEFAULT_DATA_DIR})",
+    )
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _database(url: str | None) -> str:
+    """The given URL, or the embedded server (migrated on the way: it is ours)."""
+    if url:
+        return url
+    try:
+        local = embedded_url()
+    except Exception as exc:
+        raise DependencyUnavailableError(
+            Reason.DATABASE_UNAVAILABLE,
+            f"the embedded PostgreSQL did not start: {exc}",
+            hint=f"remove {DEFAULT_DATA_DIR} if it is corrupt, or pass --database-url",
+        ) from exc
+    migrate(local)
+    return local
+
+
+def _load_profile(path: Path) -> SeedProfileSpec:
+    documents = list(read_documents([path]))
+    profiles = [
+        d for d in documents if isinstance(d.data, dict) and d.data.get("kind") == "SeedProfile"
+    ]
+    if len(documents) == 1 and documents[0].error is not None:
+        raise InvalidInputError(
+            Reason.PROFILE_NOT_FOUND,
+            f"{path}: {documents[0].error}",
+            hint="give a SeedProfile manifest file",
+        )
+    if len(profiles) != 1:
+        raise InvalidInputError(
+            Reason.PROFILE_INVALID,
+            f"{path} holds {len(profiles)} SeedProfile documents, not one",
+            hint="give a file with exactly one SeedProfile",
+        )
+    result = validate_document(profiles[0].data, source=profiles[0].source)
+    if not isinstance(result.model, SeedProfile):
+        for violation in result.violations:
+            print(
+                f"  {violation.path}: {violation.message}\n    hint: {violation.hint}",
+                file=sys.stderr,
+            )
+        raise InvalidInputError(
+            Reason.PROFILE_INVALID,
+            f"{path} is invalid ({len(result.violations)} violation(s))",
+            hint=f"run `seedctl validate {path}`",
+        )
+    return result.model.spec
+
+
+def _salts(dev_isolated: bool) -> SaltProvider:
+    if dev_isolated:
+        return DevIsolatedSaltProvider(dev_isolated=True)
+    raise DependencyUnavailableError(
+        Reason.VAULT_UNAVAILABLE,
+        "no salt provider: Vault is not configured",
+        hint="for environment dev on a laptop pass --dev-isolated; elsewhere configure Vault",
+    )
+
+
+def _requested_by(value: str | None) -> str:
+    return (
+        value
+        or os.environ.get("SEED_REQUESTED_BY")
+        or f"{getpass.getuser()}@{socket.gethostname()}"
+    )
+
+
+class _Progress:
+    """One line per table when its last batch lands (stderr, so stdout stays the result)."""
+
+    def __init__(self, spec: SeedProfileSpec, ctx_counts: dict[str, int], batch_rows: int) -> None:
+        self.expected = {t: -(-n // batch_rows) for t, n in ctx_counts.items() if n}
+        self.seen: dict[str, int] = {}
+        self.written: dict[str, int] = {}
+        print(
+            f"seeding {spec.tenant}/{spec.environment} ({spec.mode}), {sum(self.expected.values())} batches",
+            file=sys.stderr,
+        )
+
+    def __call__(self, outcome: BatchOutcome, done: int, total: int) -> None:
+        self.seen[outcome.table] = self.seen.get(outcome.table, 0) + 1
+        self.written[outcome.table] = self.written.get(outcome.table, 0) + (
+            outcome.rows if outcome.written else 0
+        )
+        if self.seen[outcome.table] == self.expected.get(outcome.table):
+            print(
+                f"  [{done:>3}/{total}] {outcome.table:<24} {self.written[outcome.table]:>9} rows written",
+                file=sys.stderr,
+            )
+
+
+def _run(args: argparse.Namespace) -> int:
+    spec = _load_profile(args.profile)
+    salts = _salts(args.dev_isolated)
+    url = _database(args.database_url)
+    counts = Context.build(
+        spec, salts.salt(spec.tenant, spec.environment, spec.salt_version)
+    ).counts
+    options = RunOptions(
+        database_url=url,
+        requested_by=_requested_by(args.requested_by),
+        dry_run=args.dry_run,
+        idempotency_key=args.idempotency_key,
+        batch_rows=args.batch_rows,
+        jobs=args.jobs,
+    )
+    progress = _Progress(spec, dict(counts), args.batch_rows) if args.output == "text" else None
+    summary = run_profile(spec, salts, options, progress=progress)
+    if args.output == "json":
+        print(json.dumps(summary.as_dict(), indent=2))
+    else:
+        _print_summary(summary)
+    return ExitCode.OK
+
+
+def _print_summary(summary: RunSummary) -> None:
+    if summary.replay_of:
+        print(
+            f"idempotent replay: key {summary.idempotency_key!r} already ran as {summary.replay_of} "
+            "with this manifest; nothing was rewritten"
+        )
+    print(f"{'table':<24}{'rows':>10}{'written':>10}{'seconds':>9}{'rows/s':>10}  sha256")
+    for t in summary.tables:
+        rate = f"{t.rows / t.seconds:,.0f}" if t.seconds > 0 else "-"
+        print(
+            f"{t.table:<24}{t.rows:>10}{t.written:>10}{t.seconds:>9.2f}{rate:>10}  {t.sha256[:16]}"
+        )
+    what = "dry run rolled back" if summary.dry_run else "committed"
+    if summary.replay_of:
+        what = "idempotent replay: nothing rewritten"
+    elif summary.written == 0 and not summary.dry_run:
+        what = "nothing rewritten: every batch matched its checkpoint"
+    print(
+        f"{summary.tenant}/{summary.environment} {summary.mode}: {summary.rows} rows, "
+        f"{summary.written} written, {summary.seconds:.1f}s, run {summary.run_id} ({what})"
+    )
+    if summary.purged:
+        print(
+            f"purged first: {sum(summary.purged.values())} rows of the previous {summary.mode} dataset"
+        )
+
+
+def _batch(args: argparse.Namespace) -> int:
+    batch_id = args.batch_id
+    try:
+        table, start, stop = parse_batch_id(batch_id)
+        spec = _load_profile(args.profile)
+        salts = _salts(args.dev_isolated)
+        ctx = Context.build(spec, salts.salt(spec.tenant, spec.environment, spec.salt_version))
+        if not 0 <= start < stop <= ctx.count(table):
+            raise InvalidInputError(
+                Reason.PROFILE_INVALID,
+                f"batch {batch_id} is outside {table}'s {ctx.count(table)} rows",
+                hint="take batch ids from the plan",
+            )
+        batch = BatchSpec(level_of(CATALOG[table]), table, start, stop)
+        outcome = run_batch(ctx, batch, _database(args.database_url), args.run_id or uuid.uuid4())
+    except SeedError as exc:
+        _print_line(
+            {
+                "batchId": batch_id,
+                "exitCode": int(exc.exit_code),
+                "reason": exc.reason.value,
+                "message": exc.message,
+                "hint": exc.hint,
+            }
+        )
+        return int(exc.exit_code)
+    _print_line(
+        {
+            "batchId": outcome.batch_id,
+            "table": outcome.table,
+            "rows": outcome.rows,
+            "sha256": outcome.sha256,
+            "written": outcome.written,
+            "seconds": round(outcome.seconds, 3),
+            "exitCode": 0,
+        }
+    )
+    return ExitCode.OK
+
+
+def _print_line(body: dict[str, Any]) -> None:
+    line = json.dumps(body, separators=(",", ":"))
+    if len(line.encode()) > TERMINATION_LIMIT:  # the termination message is capped at 4 KiB
+        body["message"] = str(body.get("message", ""))[:512]
+        body.pop("hint", None)
+        line = json.dumps(body, separators=(",", ":"))[:TERMINATION_LIMIT]
+    print(line)
+
+
+def _purge(args: argparse.Namespace) -> int:
+    if args.tenant and not args.environment:
+        raise InvalidInputError(
+            Reason.PROFILE_INVALID,
+            "--tenant needs --environment",
+            hint="seedctl purge --tenant T --environment E",
+        )
+    url = _database(args.database_url)
+    now = dt.datetime.now(dt.UTC)
+    removed = 0
+    with writer(url, application="seedctl-purge") as conn:
+        if args.expired:
+            targets = [(d, t, e, name) for d, t, e, name, _ in store.expired_datasets(conn, now)]
+        else:
+            targets = [
+                (d.dataset_id, d.tenant, d.environment, d.facts.dataset)
+                for d in store.datasets(conn, args.tenant, args.environment)
+            ]
+        for dataset_id, tenant, environment, name in targets:
+            deleted = store.purge_dataset(conn, tenant, environment, dataset_id)
+            removed += sum(deleted.values())
+            print(f"purged {tenant}/{environment} {name}: {sum(deleted.values())} rows")
+    print(f"{len(targets)} dataset(s), {removed} rows removed")
+    return ExitCode.OK
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    applied = migrate(args.database_url) if args.database_url else None
+    if applied is None:
+        _database(None)  # the embedded server is migrated on start
+        print("embedded database is up to date")
+        return ExitCode.OK
+    for migration in applied:
+        print(f"applied {migration.version:04d}_{migration.name}")
+    if not applied:
+        print("database is up to date")
+    return ExitCode.OK

@@ -1,0 +1,532 @@
+"""A whole run on one machine (``seedctl run``): admission, idempotency, locks, pipelined batches.
+
+Generation is CPU work in this process; ingestion is PostgreSQL's work in its own. With two cores
+the run is only as fast as the slower of the two if they overlap, so batches flow through a bounded
+queue: the main thread generates batch *k+1* while writer threads COPY batch *k*. Tables are loaded
+level by level (``seedlib.plan``): a batch starts only when every table it references is complete.
+
+Order of checks, all before any write: salt version, database reachable and migrated, the tenant
+lock (exit 3), idempotency key (replay or conflict, exit 2), dataset admission (purge overdue,
+drift: exit 2). A failed batch stops the run; committed batches stay, and the next run resumes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from seedlib.catalog import TABLES
+from seedlib.db import store
+from seedlib.db.loader import BatchOutcome, copy_rows, load_batch
+from seedlib.db.migrate import pending
+from seedlib.db.session import Connection, scope, writer
+from seedlib.errors import InvalidInputError, IsolationError, Reason, SeedError
+from seedlib.generator import GENERATOR_VERSION, Context, dataset_of, generate
+from seedlib.plan import DEFAULT_BATCH_ROWS, BatchSpec, plan_batches
+from seedlib.profile import SeedProfileSpec
+from seedlib.rules import Admission, DatasetFacts, admit
+from seedlib.salts import SaltProvider
+
+__all__ = ["RunOptions", "RunSummary", "TableSummary", "run_batch", "run_profile", "utc_now"]
+
+Clock = Callable[[], dt.datetime]
+Progress = Callable[[BatchOutcome, int, int], None]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    database_url: str
+    requested_by: str
+    dry_run: bool = False
+    idempotency_key: str | None = None
+    batch_rows: int = DEFAULT_BATCH_ROWS
+    jobs: int = 1
+
+
+@dataclass(slots=True)
+class TableSummary:
+    table: str
+    rows: int = 0
+    written: int = 0
+    seconds: float = 0.0
+    sha256: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "rows": self.rows,
+            "written": self.written,
+            "seconds": round(self.seconds, 3),
+            "rowsPerSecond": round(self.rows / self.seconds) if self.seconds > 0 else None,
+            "sha256": self.sha256,
+        }
+
+
+@dataclass(slots=True)
+class RunSummary:
+    run_id: uuid.UUID
+    tenant: str
+    environment: str
+    mode: str
+    manifest_hash: str
+    idempotency_key: str
+    dry_run: bool
+    replay_of: uuid.UUID | None = None
+    purged: dict[str, int] = field(default_factory=dict)
+    tables: list[TableSummary] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    @property
+    def written(self) -> int:
+        return sum(t.written for t in self.tables)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "runId": str(self.run_id),
+            "tenant": self.tenant,
+            "environment": self.environment,
+            "mode": self.mode,
+            "manifestHash": self.manifest_hash,
+            "idempotencyKey": self.idempotency_key,
+            "dryRun": self.dry_run,
+            "replayOf": str(self.replay_of) if self.replay_of else None,
+            "generatorVersion": GENERATOR_VERSION,
+            "rows": self.rows,
+            "written": self.written,
+            "purged": self.purged,
+            "seconds": round(self.seconds, 3),
+            "tables": [t.as_dict() for t in self.tables],
+        }
+
+
+def run_profile(
+    spec: SeedProfileSpec,
+    salts: SaltProvider,
+    options: RunOptions,
+    *,
+    clock: Clock = utc_now,
+    progress: Progress | None = None,
+) -> RunSummary:
+    started = time.perf_counter()
+    salt = salts.salt(spec.tenant, spec.environment, spec.salt_version)
+    ctx = Context.build(spec, salt)
+    key = options.idempotency_key or f"seed-data:{spec.manifest_hash}"
+    summary = RunSummary(
+        uuid.uuid4(),
+        spec.tenant,
+        spec.environment,
+        spec.mode.value,
+        spec.manifest_hash,
+        key,
+        options.dry_run,
+    )
+    with writer(options.database_url) as conn:
+        _require_migrated(conn)
+        with store.advisory_lock(conn, spec.tenant, spec.environment):
+            replay = None if options.dry_run else _recall(conn, spec, key, clock())
+            if replay is not None:
+                return replay
+            existing = store.datasets(conn, spec.tenant, spec.environment)
+            admission = admit(spec, [d.facts for d in existing], clock())
+            dataset_id = uuid.UUID(ctx.ids("tenants", 0, 1)[0])
+            stored = next((d for d in existing if d.dataset_id == dataset_id), None)
+            batch_rows = stored.batch_rows if stored and admission.resumes else options.batch_rows
+            plan = plan_batches(ctx.counts, batch_rows)
+            if options.dry_run:
+                _dry_run(conn, ctx, plan, dataset_id, admission, summary, progress)
+            else:
+                _run(
+                    conn,
+                    ctx,
+                    plan,
+                    dataset_id,
+                    admission,
+                    batch_rows,
+                    options,
+                    summary,
+                    clock,
+                    progress,
+                )
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _require_migrated(conn: Connection) -> None:
+    todo = pending(conn)
+    conn.commit()
+    if todo:
+        names = ", ".join(f"{m.version:04d}_{m.name}" for m in todo)
+        raise IsolationError(
+            Reason.RLS_DISABLED,
+            f"the database lacks migrations {names} (tables and row-level security)",
+            hint="run `seedctl db migrate --database-url URL` as an administrator",
+        )
+
+
+def _recall(
+    conn: Connection, spec: SeedProfileSpec, key: str, now: dt.datetime
+) -> RunSummary | None:
+    earlier = store.recall_idempotent(conn, spec.tenant, spec.environment, key, now)
+    if earlier is None:
+        return None
+    manifest_hash, run_id, result = earlier
+    if manifest_hash != spec.manifest_hash:
+        raise InvalidInputError(
+            Reason.IDEMPOTENCY_CONFLICT,
+            f"idempotency key {key!r} was used within 24 h for manifest {manifest_hash[:12]}..., "
+            f"not {spec.manifest_hash[:12]}...",
+            hint="use a new idempotency key for a changed profile (or omit it)",
+        )
+    tables = [
+        TableSummary(t["table"], t["rows"], 0, 0.0, t["sha256"]) for t in result.get("tables", [])
+    ]
+    return RunSummary(
+        uuid.UUID(str(result["runId"])),
+        spec.tenant,
+        spec.environment,
+        spec.mode.value,
+        manifest_hash,
+        key,
+        dry_run=False,
+        replay_of=run_id,
+        tables=tables,
+    )
+
+
+def run_batch(
+    ctx: Context, batch: BatchSpec, url: str, run_id: uuid.UUID, clock: Clock = utc_now
+) -> BatchOutcome:
+    """Load exactly one batch (``seedctl batch``, the batch Job): admit the dataset when it is new,
+    then write or verify the batch and its checkpoint."""
+    spec = ctx.spec
+    dataset_id = uuid.UUID(ctx.ids("tenants", 0, 1)[0])
+    with writer(url, application="seedctl-batch") as conn:
+        _require_migrated(conn)
+        existing = store.datasets(conn, spec.tenant, spec.environment)
+        if not any(d.dataset_id == dataset_id for d in existing):
+            admit(spec, [d.facts for d in existing], clock())
+            store.upsert_dataset(
+                conn,
+                dataset_id=dataset_id,
+                tenant=spec.tenant,
+                environment=spec.environment,
+                facts=_facts(ctx, clock()),
+                manifest_hash=spec.manifest_hash,
+                batch_rows=batch.rows,
+                now=clock(),
+            )
+        payload = generate(batch.table, ctx, batch.start, batch.stop).copy_text()
+        return load_batch(
+            conn,
+            ctx,
+            dataset_id=dataset_id,
+            batch=batch,
+            payload=payload,
+            sha256=hashlib.sha256(payload).hexdigest(),
+            run_id=run_id,
+            now=clock(),
+        )
+
+
+def _facts(ctx: Context, now: dt.datetime) -> DatasetFacts:
+    spec = ctx.spec
+    return DatasetFacts(
+        dataset=dataset_of(spec.mode),
+        reference_datetime=spec.reference_instant,
+        salt_version=spec.salt_version,
+        profile_version=spec.version,
+        generator_version=GENERATOR_VERSION,
+        expires_at=now + dt.timedelta(days=spec.ttl.days_for(spec.mode)),
+    )
+
+
+def _run(
+    conn: Connection,
+    ctx: Context,
+    plan: list[BatchSpec],
+    dataset_id: uuid.UUID,
+    admission: Admission,
+    batch_rows: int,
+    options: RunOptions,
+    summary: RunSummary,
+    clock: Clock,
+    progress: Progress | None,
+) -> None:
+    spec = ctx.spec
+    store.record_run_start(
+        conn,
+        run_id=summary.run_id,
+        tenant=spec.tenant,
+        environment=spec.environment,
+        mode=spec.mode.value,
+        manifest_hash=spec.manifest_hash,
+        idempotency_key=summary.idempotency_key,
+        requested_by=options.requested_by,
+        dry_run=False,
+        now=clock(),
+    )
+    try:
+        if admission.purge_first is not None:
+            summary.purged = store.purge_dataset(conn, spec.tenant, spec.environment, dataset_id)
+        store.upsert_dataset(
+            conn,
+            dataset_id=dataset_id,
+            tenant=spec.tenant,
+            environment=spec.environment,
+            facts=_facts(ctx, clock()),
+            manifest_hash=spec.manifest_hash,
+            batch_rows=batch_rows,
+            now=clock(),
+        )
+        done = {
+            (c.table, c.first_row): c
+            for c in store.checkpoints(conn, spec.tenant, spec.environment, dataset_id)
+        }
+        pipeline = _Pipeline(ctx, plan, dataset_id, options, summary.run_id, clock, progress)
+        summary.tables = pipeline.run(done)
+    except Exception as exc:
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.rollback()
+        store.record_run_end(
+            conn,
+            run_id=summary.run_id,
+            tenant=spec.tenant,
+            environment=spec.environment,
+            exit_code=int(exc.exit_code) if isinstance(exc, SeedError) else 1,
+            reason=exc.reason.value if isinstance(exc, SeedError) else type(exc).__name__,
+            summary=summary.as_dict(),
+            now=clock(),
+        )
+        raise
+    result = summary.as_dict()
+    store.record_run_end(
+        conn,
+        run_id=summary.run_id,
+        tenant=spec.tenant,
+        environment=spec.environment,
+        exit_code=0,
+        reason=None,
+        summary=result,
+        now=clock(),
+    )
+    store.record_idempotent(
+        conn,
+        spec.tenant,
+        spec.environment,
+        summary.idempotency_key,
+        spec.manifest_hash,
+        summary.run_id,
+        result,
+        clock(),
+    )
+
+
+@dataclass(slots=True)
+class _Work:
+    batch: BatchSpec
+    payload: bytes
+    sha256: str
+
+
+class _Levels:
+    """Lets a batch start only when every batch of the levels before it has completed."""
+
+    def __init__(self, plan: list[BatchSpec]) -> None:
+        self._remaining: dict[int, int] = {}
+        for batch in plan:
+            self._remaining[batch.level] = self._remaining.get(batch.level, 0) + 1
+        self._ready = threading.Condition()
+        self.failed = False
+
+    def wait_for(self, level: int) -> bool:
+        with self._ready:
+            self._ready.wait_for(
+                lambda: (
+                    self.failed or all(n == 0 for lv, n in self._remaining.items() if lv < level)
+                )
+            )
+            return not self.failed
+
+    def complete(self, level: int) -> None:
+        with self._ready:
+            self._remaining[level] -= 1
+            self._ready.notify_all()
+
+    def fail(self) -> None:
+        with self._ready:
+            self.failed = True
+            self._ready.notify_all()
+
+
+class _Pipeline:
+    """The main thread generates batches in plan order; ``jobs`` writer threads load them."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        plan: list[BatchSpec],
+        dataset_id: uuid.UUID,
+        options: RunOptions,
+        run_id: uuid.UUID,
+        clock: Clock,
+        progress: Progress | None,
+    ) -> None:
+        self.ctx, self.plan, self.dataset_id = ctx, plan, dataset_id
+        self.options, self.run_id, self.clock, self.progress = options, run_id, clock, progress
+        self.tables = {t.name: TableSummary(t.name) for t in TABLES}
+        self.digests = {t.name: hashlib.sha256() for t in TABLES}
+        self.first_seen: dict[str, float] = {}
+        self.last_done: dict[str, float] = {}
+        self.levels = _Levels(plan)
+        self.work: queue.Queue[_Work | None] = queue.Queue(maxsize=options.jobs + 1)
+        self.errors: list[BaseException] = []
+        self.finished = 0
+        self.lock = threading.Lock()
+
+    def record(self, outcome: BatchOutcome, level: int) -> None:
+        with self.lock:
+            self.tables[outcome.table].written += outcome.rows if outcome.written else 0
+            self.last_done[outcome.table] = time.perf_counter()
+            self.finished += 1
+            count = self.finished
+        self.levels.complete(level)
+        if self.progress:
+            self.progress(outcome, count, len(self.plan))
+
+    def consume(self) -> None:
+        try:
+            with writer(self.options.database_url, application="seedctl-batch") as conn:
+                while (item := self.work.get()) is not None:
+                    if not self.levels.wait_for(item.batch.level):
+                        continue
+                    outcome = load_batch(
+                        conn,
+                        self.ctx,
+                        dataset_id=self.dataset_id,
+                        batch=item.batch,
+                        payload=item.payload,
+                        sha256=item.sha256,
+                        run_id=self.run_id,
+                        now=self.clock(),
+                    )
+                    self.record(outcome, item.batch.level)
+        except BaseException as exc:  # handed to the main thread, which re-raises it
+            self.errors.append(exc)
+            self.levels.fail()
+            while self.work.get() is not None:  # drain: the producer must never block on us
+                pass
+
+    def produce(self, done: dict[tuple[str, int], store.Checkpoint]) -> None:
+        for batch in self.plan:
+            if self.levels.failed:
+                return
+            self.first_seen.setdefault(batch.table, time.perf_counter())
+            payload = generate(batch.table, self.ctx, batch.start, batch.stop).copy_text()
+            sha256 = hashlib.sha256(payload).hexdigest()
+            self.digests[batch.table].update(payload)
+            self.tables[batch.table].rows += batch.rows
+            checkpoint = done.get((batch.table, batch.start))
+            if checkpoint is not None and (checkpoint.stop_row, checkpoint.sha256) == (
+                batch.stop,
+                sha256,
+            ):
+                self.record(
+                    BatchOutcome(batch.id, batch.table, batch.rows, sha256, 0.0, False), batch.level
+                )
+                continue
+            self.work.put(_Work(batch, payload, sha256))
+
+    def run(self, done: dict[tuple[str, int], store.Checkpoint]) -> list[TableSummary]:
+        workers = [
+            threading.Thread(target=self.consume, name=f"batch-writer-{i}", daemon=True)
+            for i in range(self.options.jobs)
+        ]
+        for worker in workers:
+            worker.start()
+        try:
+            self.produce(done)
+        finally:
+            for _ in workers:
+                self.work.put(None)
+            for worker in workers:
+                worker.join()
+        if self.errors:
+            raise self.errors[0]
+        for name, summary in self.tables.items():
+            summary.sha256 = self.digests[name].hexdigest()
+            if name in self.first_seen:
+                summary.seconds = (
+                    self.last_done.get(name, self.first_seen[name]) - self.first_seen[name]
+                )
+        return [t for t in self.tables.values() if t.rows]
+
+
+def _dry_run(
+    conn: Connection,
+    ctx: Context,
+    plan: list[BatchSpec],
+    dataset_id: uuid.UUID,
+    admission: Admission,
+    summary: RunSummary,
+    progress: Progress | None,
+) -> None:
+    """The whole plan in one transaction, rolled back: same summary, no checkpoint, no trace."""
+    spec = ctx.spec
+    tables = {t.name: TableSummary(t.name) for t in TABLES}
+    digests = {t.name: hashlib.sha256() for t in TABLES}
+    done = {
+        (c.table, c.first_row): c
+        for c in store.checkpoints(conn, spec.tenant, spec.environment, dataset_id)
+    }
+    transaction = conn.transaction(force_rollback=True)
+    with transaction:
+        scope(conn, spec.tenant, spec.environment, dataset_id)
+        if admission.purge_first is not None:
+            summary.purged = store.delete_rows(conn, dataset_id)
+            done = {}
+        for count, batch in enumerate(plan, start=1):
+            started = time.perf_counter()
+            payload = generate(batch.table, ctx, batch.start, batch.stop).copy_text()
+            sha256 = hashlib.sha256(payload).hexdigest()
+            checkpoint = done.get((batch.table, batch.start))
+            if checkpoint is not None and (checkpoint.stop_row, checkpoint.sha256) != (
+                batch.stop,
+                sha256,
+            ):
+                raise InvalidInputError(
+                    Reason.DETERMINISM_VIOLATION,
+                    f"batch {batch.id} differs from its checkpoint",
+                    hint="purge the tenant and reseed",
+                )
+            if checkpoint is None:
+                copy_rows(conn, batch.table, payload)
+            digests[batch.table].update(payload)
+            table = tables[batch.table]
+            table.rows += batch.rows
+            table.written += batch.rows if checkpoint is None else 0
+            table.seconds += time.perf_counter() - started
+            if progress:
+                outcome = BatchOutcome(
+                    batch.id, batch.table, batch.rows, sha256, 0.0, checkpoint is None
+                )
+                progress(outcome, count, len(plan))
+    for name, table in tables.items():
+        table.sha256 = digests[name].hexdigest()
+    summary.tables = [t for t in tables.values() if t.rows]
