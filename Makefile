@@ -56,6 +56,7 @@ demo: setup ## validate the examples, then seed dev/tenant-a into an embedded Po
 
 bench: setup ## throughput figures, each as a ratio to a baseline measured in the same run
 	$(BIN)/python -m tests.bench.generation
+	$(BIN)/python -m tests.bench.loading
 
 constraints: ## re-pin constraints.txt from a fresh resolution of pyproject.toml
 	rm -rf $(VENV).constraints

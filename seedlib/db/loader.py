@@ -21,7 +21,6 @@ from seedlib.plan import BatchSpec
 
 __all__ = ["BatchOutcome", "copy_rows", "load_batch"]
 
-_COPY_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +46,7 @@ def copy_rows(conn: Connection, table: str, payload: bytes) -> None:
     stage = _staging_table(conn, table)
     with conn.cursor() as cursor:
         with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
-            view = memoryview(payload)
-            for offset in range(0, len(payload), _COPY_CHUNK):
-                copy.write(view[offset : offset + _COPY_CHUNK])
+            copy.write(payload)  # one call: psycopg streams it without going back to the GIL
         cursor.execute(f"INSERT INTO bank.{table} ({columns}) SELECT {columns} FROM {stage}")
         cursor.execute(f"TRUNCATE {stage}")
 
