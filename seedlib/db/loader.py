@@ -22,7 +22,6 @@ from seedlib.plan import BatchSpec
 __all__ = ["BatchOutcome", "copy_rows", "load_batch"]
 
 
-
 @dataclass(frozen=True, slots=True)
 class BatchOutcome:
     batch_id: str
