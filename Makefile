@@ -51,6 +51,9 @@ demo: setup ## validate the examples, then seed dev/tenant-a into an embedded Po
 	@echo "== seedctl validate manifests/"
 	@$(BIN)/seedctl validate manifests/
 	@echo
+	@echo "== seedctl window manifests/profiles   (runs start only inside their UTC window)"
+	@$(BIN)/seedctl window manifests/profiles
+	@echo
 	@echo "== seedctl run manifests/profiles/dev/tenant-a.yaml --dev-isolated"
 	@$(BIN)/seedctl run manifests/profiles/dev/tenant-a.yaml --dev-isolated
 

@@ -59,6 +59,7 @@ class Reason(StrEnum):
     VERSION_DRIFT = "VersionDrift"
     IDEMPOTENCY_CONFLICT = "IdempotencyConflict"
     DETERMINISM_VIOLATION = "DeterminismViolation"
+    PII_UNMASKED = "PiiUnmasked"
     PURGE_OVERDUE = "PurgeOverdue"
     DEV_ISOLATED_FORBIDDEN = "DevIsolatedForbidden"
     LOCK_HELD = "LockHeld"
@@ -83,6 +84,7 @@ REASON_EXIT_CODES: dict[Reason, ExitCode] = {
     Reason.VERSION_DRIFT: ExitCode.INVALID,
     Reason.IDEMPOTENCY_CONFLICT: ExitCode.INVALID,
     Reason.DETERMINISM_VIOLATION: ExitCode.INVALID,
+    Reason.PII_UNMASKED: ExitCode.INVALID,
     Reason.PURGE_OVERDUE: ExitCode.INVALID,
     Reason.DEV_ISOLATED_FORBIDDEN: ExitCode.INVALID,
     Reason.LOCK_HELD: ExitCode.LOCKED,

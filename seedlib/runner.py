@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -29,9 +30,17 @@ from seedlib.db import store
 from seedlib.db.loader import BatchOutcome, copy_rows, load_batch
 from seedlib.db.migrate import pending
 from seedlib.db.session import Connection, scope, writer
-from seedlib.errors import InvalidInputError, IsolationError, Reason, SeedError
+from seedlib.errors import (
+    DependencyUnavailableError,
+    InvalidInputError,
+    IsolationError,
+    Reason,
+    SeedError,
+)
+from seedlib.evidence import Evidence, ReportRef, publish_run_report
 from seedlib.generator import GENERATOR_VERSION, Context, dataset_of, generate
 from seedlib.plan import DEFAULT_BATCH_ROWS, BatchSpec, plan_batches
+from seedlib.preflight import run_preflight
 from seedlib.profile import SeedProfileSpec
 from seedlib.rules import Admission, DatasetFacts, admit
 from seedlib.salts import SaltProvider
@@ -87,6 +96,8 @@ class RunSummary:
     replay_of: uuid.UUID | None = None
     purged: dict[str, int] = field(default_factory=dict)
     tables: list[TableSummary] = field(default_factory=list)
+    batches: list[dict[str, Any]] = field(default_factory=list)
+    report: ReportRef | None = None
     seconds: float = 0.0
 
     @property
@@ -113,6 +124,7 @@ class RunSummary:
             "purged": self.purged,
             "seconds": round(self.seconds, 3),
             "tables": [t.as_dict() for t in self.tables],
+            "report": self.report.as_status() if self.report else None,
         }
 
 
@@ -121,12 +133,30 @@ def run_profile(
     salts: SaltProvider,
     options: RunOptions,
     *,
+    evidence: Evidence | None = None,
+    manifest_path: str | None = None,
     clock: Clock = utc_now,
     progress: Progress | None = None,
 ) -> RunSummary:
+    """Preflight, then seed, then (unless dry-run) publish the verified report."""
     started = time.perf_counter()
-    salt = salts.salt(spec.tenant, spec.environment, spec.salt_version)
-    ctx = Context.build(spec, salt)
+    if evidence is None and not options.dry_run:
+        raise DependencyUnavailableError(
+            Reason.WORM_UNAVAILABLE,
+            "no evidence store: a run that writes must publish a signed report",
+            hint="configure S3 Object Lock and Vault, or use --dev-isolated in dev",
+        )
+    checks = run_preflight(
+        spec,
+        salts=salts,
+        worm=None if options.dry_run or evidence is None else evidence.worm,
+        database_url=options.database_url,
+        cost_per_million_rows=evidence.cost_per_million_rows if evidence else Decimal("0.50"),
+        clock=clock,
+    )
+    checks.raise_for_failure()
+    assert checks.context is not None
+    ctx = checks.context
     key = options.idempotency_key or f"seed-data:{spec.manifest_hash}"
     summary = RunSummary(
         uuid.uuid4(),
@@ -163,7 +193,10 @@ def run_profile(
                     summary,
                     clock,
                     progress,
+                    manifest_path,
                 )
+                assert evidence is not None
+                _publish(conn, ctx, summary, evidence, clock)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -268,6 +301,7 @@ def _run(
     summary: RunSummary,
     clock: Clock,
     progress: Progress | None,
+    manifest_path: str | None,
 ) -> None:
     spec = ctx.spec
     store.record_run_start(
@@ -281,6 +315,8 @@ def _run(
         requested_by=options.requested_by,
         dry_run=False,
         now=clock(),
+        manifest_path=manifest_path,
+        profile=spec.model_dump(mode="json", by_alias=True, exclude_unset=True),
     )
     try:
         if admission.purge_first is not None:
@@ -301,6 +337,7 @@ def _run(
         }
         pipeline = _Pipeline(ctx, plan, dataset_id, options, summary.run_id, clock, progress)
         summary.tables = pipeline.run(done)
+        summary.batches = pipeline.batches
     except Exception as exc:
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             conn.rollback()
@@ -313,9 +350,9 @@ def _run(
             reason=exc.reason.value if isinstance(exc, SeedError) else type(exc).__name__,
             summary=summary.as_dict(),
             now=clock(),
+            batches=summary.batches,
         )
         raise
-    result = summary.as_dict()
     store.record_run_end(
         conn,
         run_id=summary.run_id,
@@ -323,9 +360,34 @@ def _run(
         environment=spec.environment,
         exit_code=0,
         reason=None,
-        summary=result,
+        summary=summary.as_dict(),
         now=clock(),
+        batches=summary.batches,
     )
+
+
+def _publish(
+    conn: Connection, ctx: Context, summary: RunSummary, evidence: Evidence, clock: Clock
+) -> None:
+    """The signed, verified report; then the idempotency record (a replay returns both)."""
+    spec = ctx.spec
+    try:
+        summary.report = publish_run_report(conn, ctx, summary.run_id, evidence, clock=clock)
+    except SeedError as exc:
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.rollback()
+        store.record_run_end(
+            conn,
+            run_id=summary.run_id,
+            tenant=spec.tenant,
+            environment=spec.environment,
+            exit_code=int(exc.exit_code),
+            reason=exc.reason.value,
+            summary=summary.as_dict(),
+            now=clock(),
+        )
+        raise
+    result = summary.as_dict()
     store.record_idempotent(
         conn,
         spec.tenant,
@@ -399,9 +461,21 @@ class _Pipeline:
         self.errors: list[BaseException] = []
         self.finished = 0
         self.lock = threading.Lock()
+        self.batches: list[dict[str, Any]] = []
 
     def record(self, outcome: BatchOutcome, level: int) -> None:
         with self.lock:
+            self.batches.append(
+                {
+                    "id": outcome.batch_id,
+                    "table": outcome.table,
+                    "rows": outcome.rows,
+                    "sha256": outcome.sha256,
+                    "written": outcome.written,
+                    "seconds": round(outcome.seconds, 3),
+                    "at": self.clock().isoformat(),
+                }
+            )
             self.tables[outcome.table].written += outcome.rows if outcome.written else 0
             self.last_done[outcome.table] = time.perf_counter()
             self.finished += 1

@@ -1,15 +1,28 @@
-"""Fixtures shared by every tier: the repository root and the canonical example manifests."""
+"""Fixtures shared by every tier: the repository root, the example manifests, and PostgreSQL.
+
+PostgreSQL is a real PostgreSQL 16 (pgserver) started once per session, with a fresh, migrated
+database per test. If it cannot start, every test that needs it errors (never skips). Tests inspect
+databases as the superuser (which RLS does not restrict); seedctl writes as its writer role.
+"""
 
 from __future__ import annotations
 
 import copy
+import itertools
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 import yaml
 
 from seedlib.canonical import manifest_hash
+from seedlib.catalog import TABLES
+from seedlib.db.migrate import migrate
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILES = REPO / "manifests" / "profiles"
@@ -32,3 +45,60 @@ def profile(request: pytest.FixtureRequest) -> dict[str, Any]:
     """A fresh copy of an example SeedProfile document (default: dev/tenant-a)."""
     name = getattr(request, "param", "dev/tenant-a")
     return copy.deepcopy(load_yaml(PROFILES / f"{name}.yaml"))
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------
+
+_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgserver.postgres_server import get_server
+
+        root = Path(tempfile.mkdtemp(prefix="seed-pg-"))
+        server = get_server(root, cleanup_mode="delete")
+    yield server.get_uri()
+    server.cleanup()
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture
+def new_database(pg_server_url: str) -> Callable[[], str]:
+    """Make new, migrated databases (admin URLs: the superuser; seedctl switches to seed_writer)."""
+
+    def make() -> str:
+        name = f"seed_test_{next(_names)}"
+        with psycopg.connect(pg_server_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
+        url = _with_database(pg_server_url, name)
+        migrate(url)
+        return url
+
+    return make
+
+
+@pytest.fixture
+def database_url(new_database: Callable[[], str]) -> str:
+    return new_database()
+
+
+def table_counts(url: str) -> dict[str, int]:
+    """Rows of every bank and seeding table, as the superuser (RLS does not hide anything)."""
+    with psycopg.connect(url) as conn:
+        counts = {
+            f"bank.{t.name}": conn.execute(f"SELECT count(*) FROM bank.{t.name}").fetchone()[0]  # type: ignore[index]
+            for t in TABLES
+        }
+        for name in ("datasets", "batches", "runs", "idempotency_keys", "reports_index"):
+            counts[f"seeding.{name}"] = conn.execute(
+                f"SELECT count(*) FROM seeding.{name}"
+            ).fetchone()[0]  # type: ignore[index]
+    return counts

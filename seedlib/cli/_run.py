@@ -10,6 +10,7 @@ import os
 import socket
 import sys
 import uuid
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,18 @@ from seedlib.errors import (
     Reason,
     SeedError,
 )
+from seedlib.evidence import Evidence, publish_run_report
 from seedlib.generator import Context
 from seedlib.plan import DEFAULT_BATCH_ROWS, BatchSpec, level_of, parse_batch_id
+from seedlib.preflight import run_preflight
 from seedlib.profile import SeedProfile, SeedProfileSpec
-from seedlib.runner import RunOptions, RunSummary, run_batch, run_profile
+from seedlib.runner import RunOptions, RunSummary, run_batch, run_profile, utc_now
 from seedlib.salts import DevIsolatedSaltProvider, SaltProvider
+from seedlib.settings import Settings
+from seedlib.signing import LocalSigner
 from seedlib.validation import validate_document
+from seedlib.vault import TransitSigner, VaultSaltProvider
+from seedlib.worm import LocalWorm, S3Worm, verify_report
 
 __all__ = ["register"]
 
@@ -110,6 +117,41 @@ def register(commands: Any) -> None:
     _database_args(purge)
     purge.set_defaults(handler=_purge)
 
+    preflight = commands.add_parser(
+        "preflight",
+        help="check every dependency of a run without writing anything",
+        description="Salt readable (Vault), WORM store write-once, PostgreSQL migrated with RLS "
+        "forced and a non-bypass writer, no drift, purge not overdue, budget. Exits with the first "
+        "failure's code.",
+    )
+    preflight.add_argument("profile", type=Path, metavar="PROFILE")
+    preflight.add_argument(
+        "--dev-isolated", action="store_true", help="local salt and local WORM (dev only)"
+    )
+    preflight.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    _database_args(preflight)
+    preflight.set_defaults(handler=_preflight)
+
+    report = commands.add_parser(
+        "report",
+        help="publish a run's signed report (RUN_ID), or verify a stored one (verify URI)",
+        description="`seedctl report RUN_ID --profile FILE` builds, signs, stores write-once and "
+        "verifies the report of a finished run. `seedctl report verify URI [--public-key PEM]` "
+        "checks a stored report offline: one version, COMPLIANCE lock, retention >= 365 days, "
+        "hash and signature. Exit 0 when verified, 2 otherwise.",
+    )
+    report.add_argument("target", metavar="RUN_ID|verify")
+    report.add_argument("uri", nargs="?", metavar="URI")
+    report.add_argument("--profile", type=Path, metavar="FILE", help="the profile the run used")
+    report.add_argument(
+        "--public-key", type=Path, metavar="PEM", help="trusted public key (Vault Transit export)"
+    )
+    report.add_argument(
+        "--dev-isolated", action="store_true", help="local signer and WORM directory (dev only)"
+    )
+    _database_args(report)
+    report.set_defaults(handler=_report)
+
     database = commands.add_parser("db", help="database administration")
     db_commands = database.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     migrate_parser = db_commands.add_parser(
@@ -186,14 +228,32 @@ def _load_profile(path: Path) -> SeedProfileSpec:
     return result.model.spec
 
 
+def _local_dir() -> Path:
+    return Path(os.environ.get("SEED_LOCAL_DIR", ".seed"))
+
+
 def _salts(dev_isolated: bool) -> SaltProvider:
     if dev_isolated:
         return DevIsolatedSaltProvider(dev_isolated=True)
-    raise DependencyUnavailableError(
-        Reason.VAULT_UNAVAILABLE,
-        "no salt provider: Vault is not configured",
-        hint="for environment dev on a laptop pass --dev-isolated; elsewhere configure Vault",
+    return VaultSaltProvider(Settings.from_env())
+
+
+def _evidence(dev_isolated: bool, environment: str) -> Evidence:
+    """Where reports go: local write-once files in dev-isolated mode, else S3 Object Lock + Vault."""
+    settings = Settings.from_env()
+    cost = Decimal(settings.cost_per_million_rows_brl)
+    if dev_isolated:
+        local = _local_dir()
+        return Evidence(
+            LocalWorm(local, environment), LocalSigner(local / "keys", environment), cost
+        )
+    worm = S3Worm(
+        settings.worm_bucket,
+        endpoint=settings.s3_endpoint,
+        retention_days=settings.worm_retention_days,
+        environment=environment,
     )
+    return Evidence(worm, TransitSigner(settings), cost)
 
 
 def _requested_by(value: str | None) -> str:
@@ -244,7 +304,10 @@ def _run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
     )
     progress = _Progress(spec, dict(counts), args.batch_rows) if args.output == "text" else None
-    summary = run_profile(spec, salts, options, progress=progress)
+    evidence = None if args.dry_run else _evidence(args.dev_isolated, spec.environment.value)
+    summary = run_profile(
+        spec, salts, options, evidence=evidence, manifest_path=str(args.profile), progress=progress
+    )
     if args.output == "json":
         print(json.dumps(summary.as_dict(), indent=2))
     else:
@@ -277,6 +340,9 @@ def _print_summary(summary: RunSummary) -> None:
         print(
             f"purged first: {sum(summary.purged.values())} rows of the previous {summary.mode} dataset"
         )
+    if summary.report:
+        state = "verified" if summary.report.verified else "NOT VERIFIED"
+        print(f"report: {summary.report.uri} ({state}, sha256 {summary.report.sha256[:16]})")
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -365,3 +431,93 @@ def _migrate(args: argparse.Namespace) -> int:
     if not applied:
         print("database is up to date")
     return ExitCode.OK
+
+
+def _preflight(args: argparse.Namespace) -> int:
+    spec = _load_profile(args.profile)
+    evidence = _evidence(args.dev_isolated, spec.environment.value)
+    result = run_preflight(
+        spec,
+        salts=_salts(args.dev_isolated),
+        worm=evidence.worm,
+        database_url=_database(args.database_url),
+        cost_per_million_rows=evidence.cost_per_million_rows,
+        clock=utc_now,
+    )
+    if args.output == "json":
+        print(
+            json.dumps(
+                {"passed": result.passed, "checks": [c.as_dict() for c in result.checks]}, indent=2
+            )
+        )
+    else:
+        for check in result.checks:
+            print(f"{'ok  ' if check.ok else 'FAIL'} {check.name:<9} {check.detail}")
+            if check.error is not None and check.error.hint:
+                print(f"     hint: {check.error.hint}")
+    error = result.first_error
+    return int(error.exit_code) if error else ExitCode.OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    if args.target == "verify":
+        return _verify(args)
+    if args.profile is None:
+        raise InvalidInputError(
+            Reason.PROFILE_INVALID,
+            "seedctl report RUN_ID needs --profile",
+            hint="the profile file the run used",
+        )
+    try:
+        run_id = uuid.UUID(args.target)
+    except ValueError:
+        raise InvalidInputError(
+            Reason.PROFILE_INVALID,
+            f"{args.target!r} is not a run id",
+            hint="seedctl report RUN_ID --profile FILE, or seedctl report verify URI",
+        ) from None
+    spec = _load_profile(args.profile)
+    salts = _salts(args.dev_isolated)
+    ctx = Context.build(spec, salts.salt(spec.tenant, spec.environment, spec.salt_version))
+    evidence = _evidence(args.dev_isolated, spec.environment.value)
+    with writer(_database(args.database_url), application="seedctl-report") as conn:
+        ref = publish_run_report(conn, ctx, run_id, evidence, clock=utc_now)
+    print(json.dumps(ref.as_status()))
+    return ExitCode.OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    if not args.uri:
+        raise InvalidInputError(
+            Reason.PROFILE_INVALID,
+            "seedctl report verify needs a URI",
+            hint="s3://bucket/key?versionId=... or file:///...",
+        )
+    trusted = args.public_key.read_text() if args.public_key else None
+    if args.uri.startswith("file://"):
+        root = Path(args.uri.removeprefix("file://")).parents[4]
+        store: Any = LocalWorm(root, "dev")
+    else:
+        settings = Settings.from_env()
+        store = S3Worm(
+            urlsplit_bucket(args.uri),
+            endpoint=settings.s3_endpoint,
+            retention_days=365,
+            environment="verify",
+        )
+    result = verify_report(store, args.uri, trusted_public_key=trusted)
+    for problem in result.problems:
+        print(f"FAIL {problem}")
+    if result.verified:
+        key_note = (
+            "the trusted key"
+            if trusted
+            else "the key embedded in the report (pass --public-key to pin it)"
+        )
+        print(f"verified: {args.uri} (signature checked with {key_note})")
+        return ExitCode.OK
+    return ExitCode.INVALID
+
+
+def urlsplit_bucket(uri: str) -> str:
+    return uri.removeprefix("s3://").split("/", 1)[0]

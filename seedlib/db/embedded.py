@@ -7,13 +7,14 @@ using it exits.
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 from typing import Final
 
 __all__ = ["DEFAULT_DATA_DIR", "embedded_url"]
 
-DEFAULT_DATA_DIR: Final = Path(".seed") / "pg"
+DEFAULT_DATA_DIR: Final = Path(os.environ.get("SEED_LOCAL_DIR", ".seed")) / "pg"
 _RUNNING: dict[Path, object] = {}  # keeps each server handle alive for the life of the process
 
 

@@ -32,8 +32,10 @@ __all__ = [
     "purge_dataset",
     "recall_idempotent",
     "record_idempotent",
+    "record_report",
     "record_run_end",
     "record_run_start",
+    "run_record",
     "upsert_dataset",
 ]
 
@@ -249,13 +251,15 @@ def record_run_start(
     requested_by: str,
     dry_run: bool,
     now: dt.datetime,
+    manifest_path: str | None = None,
+    profile: dict[str, Any] | None = None,
 ) -> None:
     with conn.transaction():
         scope(conn, tenant, environment, None)
         conn.execute(
             "INSERT INTO seeding.runs (run_id, tenant, environment, mode, manifest_hash, "
-            "idempotency_key, requested_by, dry_run, status, started_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'running', %s)",
+            "idempotency_key, requested_by, dry_run, status, started_at, manifest_path, profile) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'running', %s, %s, %s)",
             (
                 run_id,
                 tenant,
@@ -266,6 +270,8 @@ def record_run_start(
                 requested_by,
                 dry_run,
                 now,
+                manifest_path,
+                Jsonb(profile) if profile is not None else None,
             ),
         )
 
@@ -280,18 +286,56 @@ def record_run_end(
     reason: str | None,
     summary: dict[str, Any],
     now: dt.datetime,
+    batches: list[dict[str, Any]] | None = None,
 ) -> None:
     with conn.transaction():
         scope(conn, tenant, environment, None)
         conn.execute(
             "UPDATE seeding.runs SET status = %s, exit_code = %s, reason = %s, finished_at = %s, "
-            "summary = %s WHERE run_id = %s",
+            "summary = %s, batches = COALESCE(%s, batches) WHERE run_id = %s",
             (
                 "succeeded" if exit_code == 0 else "failed",
                 exit_code,
                 reason,
                 now,
                 Jsonb(summary),
+                Jsonb(batches) if batches is not None else None,
                 run_id,
             ),
+        )
+
+
+def run_record(
+    conn: Connection, tenant: str, environment: str, run_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """A run row as a dict (``None`` when no such run of this tenant/environment)."""
+    with conn.transaction():
+        scope(conn, tenant, environment, None)
+        cursor = conn.execute("SELECT * FROM seeding.runs WHERE run_id = %s", (run_id,))
+        row = cursor.fetchone()
+        names = [d.name for d in cursor.description or []]
+    return dict(zip(names, row, strict=True)) if row else None
+
+
+def record_report(
+    conn: Connection,
+    tenant: str,
+    environment: str,
+    run_id: uuid.UUID,
+    uri: str,
+    sha256: str,
+    version_id: str | None,
+    retain_until: dt.datetime | None,
+    verified: bool,
+    now: dt.datetime,
+) -> None:
+    with conn.transaction():
+        scope(conn, tenant, environment, None)
+        conn.execute(
+            "INSERT INTO seeding.reports_index (run_id, tenant, environment, uri, sha256, version_id, "
+            "retain_until, verified, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (run_id) DO UPDATE SET uri = EXCLUDED.uri, sha256 = EXCLUDED.sha256, "
+            "version_id = EXCLUDED.version_id, retain_until = EXCLUDED.retain_until, "
+            "verified = EXCLUDED.verified, created_at = EXCLUDED.created_at",
+            (run_id, tenant, environment, uri, sha256, version_id, retain_until, verified, now),
         )

@@ -31,11 +31,14 @@ import yaml
 
 from seedlib.canonical import manifest_hash
 from seedlib.db.migrate import migrate
+from seedlib.evidence import Evidence
 from seedlib.factories import FinancialTransactionFactory
 from seedlib.generator import Context
 from seedlib.runner import RunOptions, run_profile
 from seedlib.salts import Salt
+from seedlib.signing import LocalSigner
 from seedlib.validation import load_profile_spec
+from seedlib.worm import LocalWorm
 from tests.conftest import PROFILES
 
 
@@ -156,13 +159,18 @@ def main(argv: list[str] | None = None) -> int:
             "bankAccounts": {"cap": 2000},
             "financialTransactions": {"cap": args.transactions},
         }
-        spec = _spec("perf/tenant-a", volumetry=volumes, mode="baseline")
+        spec = _spec("perf/tenant-a", volumetry=volumes, mode="baseline", environment="dev")
+        local = Path(tempfile.mkdtemp(prefix="seed-bench-evidence-"))
+        evidence = Evidence(LocalWorm(local, "dev"), LocalSigner(local / "keys", "dev"))
         ours: dict[int, float] = {}
         limit: dict[int, float] = {}
         for jobs in (1, 2):
             fresh = _fresh_database(url, f"load{jobs}")
             summary = run_profile(
-                spec, BenchSalt(), RunOptions(database_url=fresh, requested_by="bench", jobs=jobs)
+                spec,
+                BenchSalt(),
+                RunOptions(database_url=fresh, requested_by="bench", jobs=jobs),
+                evidence=evidence,
             )
             tx = next(t for t in summary.tables if t.table == "financial_transactions")
             ours[jobs] = tx.rows / tx.seconds
@@ -189,11 +197,14 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         if not args.skip_perf:
-            perf = _spec("perf/tenant-a")
+            perf = _spec("perf/tenant-a", environment="dev")  # dev: the local evidence store
             fresh = _fresh_database(url, "perf")
             began = time.perf_counter()
             result = run_profile(
-                perf, BenchSalt(), RunOptions(database_url=fresh, requested_by="bench", jobs=2)
+                perf,
+                BenchSalt(),
+                RunOptions(database_url=fresh, requested_by="bench", jobs=2),
+                evidence=evidence,
             )
             seconds = time.perf_counter() - began
             print(

@@ -1,75 +1,14 @@
-"""The PostgreSQL tier: a real PostgreSQL 16 (pgserver) for the session, a fresh database per test.
-
-The server must start: if it cannot, every test here errors (never skips), and CI fails loudly.
-Tests inspect the database as the superuser (which RLS does not restrict) and write through
-seedctl's own writer role, exactly as production does.
-"""
+"""The PostgreSQL tier: fixtures live in tests/conftest.py (shared with the evidence tier)."""
 
 from __future__ import annotations
 
-import itertools
-import tempfile
-import warnings
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 
-from seedlib.catalog import TABLES
-from seedlib.db.migrate import migrate
 
-_names = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def pg_server_url() -> Iterator[str]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from pgserver.postgres_server import get_server
-
-        root = Path(tempfile.mkdtemp(prefix="seed-pg-"))
-        server = get_server(root, cleanup_mode="delete")
-    yield server.get_uri()
-    server.cleanup()
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-@pytest.fixture
-def new_database(pg_server_url: str) -> Callable[[], str]:
-    """Make new, migrated databases (admin URLs: the superuser; seedctl switches to seed_writer)."""
-
-    def make() -> str:
-        name = f"seed_test_{next(_names)}"
-        with psycopg.connect(pg_server_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name}")
-            conn.execute(f"CREATE DATABASE {name}")
-        url = _with_database(pg_server_url, name)
-        migrate(url)
-        return url
-
-    return make
-
-
-@pytest.fixture
-def database_url(new_database: Callable[[], str]) -> str:
-    return new_database()
-
-
-def table_counts(url: str) -> dict[str, int]:
-    """Rows of every bank and seeding table, as the superuser (RLS does not hide anything)."""
-    with psycopg.connect(url) as conn:
-        counts = {
-            f"bank.{t.name}": conn.execute(f"SELECT count(*) FROM bank.{t.name}").fetchone()[0]  # type: ignore[index]
-            for t in TABLES
-        }
-        for name in ("datasets", "batches", "runs", "idempotency_keys", "reports_index"):
-            counts[f"seeding.{name}"] = conn.execute(
-                f"SELECT count(*) FROM seeding.{name}"
-            ).fetchone()[0]  # type: ignore[index]
-    return counts
+@pytest.fixture(autouse=True)
+def local_evidence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Dev-isolated runs keep their write-once reports and signing key in the test's own folder."""
+    monkeypatch.setenv("SEED_LOCAL_DIR", str(tmp_path / "local"))
+    return tmp_path / "local"
