@@ -138,9 +138,10 @@ def register(commands: Any) -> None:
         description="`seedctl report RUN_ID --profile FILE` builds, signs, stores write-once and "
         "verifies the report of a finished run. `seedctl report verify URI [--public-key PEM]` "
         "checks a stored report offline: one version, COMPLIANCE lock, retention >= 365 days, "
-        "hash and signature. Exit 0 when verified, 2 otherwise.",
+        "hash and signature. Exit 0 when verified, 2 otherwise. `seedctl report public-key` prints "
+        "the Transit public key auditors verify with.",
     )
-    report.add_argument("target", metavar="RUN_ID|verify")
+    report.add_argument("target", metavar="RUN_ID|verify|public-key")
     report.add_argument("uri", nargs="?", metavar="URI")
     report.add_argument("--profile", type=Path, metavar="FILE", help="the profile the run used")
     report.add_argument(
@@ -462,6 +463,9 @@ def _preflight(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     if args.target == "verify":
         return _verify(args)
+    if args.target == "public-key":
+        print(TransitSigner(Settings.from_env()).public_key_pem(), end="")
+        return ExitCode.OK
     if args.profile is None:
         raise InvalidInputError(
             Reason.PROFILE_INVALID,

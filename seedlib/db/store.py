@@ -35,6 +35,7 @@ __all__ = [
     "record_report",
     "record_run_end",
     "record_run_start",
+    "report_of",
     "run_record",
     "upsert_dataset",
 ]
@@ -339,3 +340,15 @@ def record_report(
             "verified = EXCLUDED.verified, created_at = EXCLUDED.created_at",
             (run_id, tenant, environment, uri, sha256, version_id, retain_until, verified, now),
         )
+
+
+def report_of(
+    conn: Connection, tenant: str, environment: str, run_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """The indexed report of a run, if any."""
+    with conn.transaction():
+        scope(conn, tenant, environment, None)
+        cursor = conn.execute("SELECT * FROM seeding.reports_index WHERE run_id = %s", (run_id,))
+        row = cursor.fetchone()
+        names = [d.name for d in cursor.description or []]
+    return dict(zip(names, row, strict=True)) if row else None

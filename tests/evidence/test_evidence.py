@@ -295,3 +295,21 @@ def test_dev_isolated_mode_is_refused_outside_dev(database_url, tmp_path, capsys
     assert main(["run", str(staging), "--dev-isolated", "--database-url", database_url]) == 2
     assert "[DevIsolatedForbidden]" in capsys.readouterr().err
     assert all(count == 0 for count in table_counts(database_url).values())
+
+
+def test_report_command_publishes_once_and_exports_the_public_key(
+    vault_env, database_url, tmp_path, capsys
+):
+    assert run(database_url) == 0
+    uri = report_of(capsys)
+    with psycopg.connect(database_url) as conn:
+        (run_id,) = conn.execute("SELECT run_id FROM seeding.runs").fetchone()  # type: ignore[misc]
+    args = ["report", str(run_id), "--profile", str(DEV_A), "--database-url", database_url]
+    assert main(args) == 0
+    assert (
+        json.loads(capsys.readouterr().out)["uri"] == uri
+    )  # already published: not a second version
+    assert main(["report", "verify", uri]) == 0
+    capsys.readouterr()
+    assert main(["report", "public-key"]) == 0
+    assert capsys.readouterr().out == public_key(vault_env, tmp_path).read_text()
