@@ -13,6 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 STAMP := $(VENV)/.installed
 
 .PHONY: help setup test lint format typecheck contracts pytest generate demo bench constraints clean
+.PHONY: binaries cluster-up cluster-down
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,7 +42,7 @@ typecheck: setup ## mypy --strict on seedlib and seed_operator
 contracts: setup ## import-linter: seedlib stays cluster-free, pure modules do no I/O
 	$(BIN)/lint-imports
 
-pytest: setup ## the test suite (exit code 5, "no tests collected", fails the build)
+pytest: setup binaries ## the test suite (exit code 5, "no tests collected", fails the build)
 	$(BIN)/python -m pytest
 
 generate: setup ## regenerate CRDs (and their Helm copies) and the JSON Schema from the models
@@ -60,6 +61,15 @@ demo: setup ## validate the examples, then seed dev/tenant-a into an embedded Po
 bench: setup ## throughput figures, each as a ratio to a baseline measured in the same run
 	$(BIN)/python -m tests.bench.generation
 	$(BIN)/python -m tests.bench.loading
+
+binaries: ## build (or reuse, cached in $SEED_CACHE/bin) kube-apiserver, kubectl and etcd
+	tools/build-binaries.sh kube-apiserver kubectl etcd
+
+cluster-up: setup binaries ## a detached kube-apiserver + etcd with the CRDs in .seed/cluster
+	$(BIN)/python -m tests.cluster.controlplane up
+
+cluster-down: ## stop what cluster-up started and remove .seed/cluster
+	$(BIN)/python -m tests.cluster.controlplane down
 
 constraints: ## re-pin constraints.txt from a fresh resolution of pyproject.toml
 	rm -rf $(VENV).constraints

@@ -25,7 +25,17 @@ _SEEDRUN_TRANSITIONS = [
         "rule": "!has(oldSelf.cancel) || !oldSelf.cancel || self.cancel",
         "message": "a cancelled SeedRun cannot be resumed; create a new SeedRun",
         "fieldPath": ".cancel",
-    }
+    },
+    # A field-level `self == oldSelf` only runs when the field exists on both sides; these catch an
+    # optional pin being added or removed after creation.
+    *(
+        {
+            "rule": f"has(self.{name}) == has(oldSelf.{name})",
+            "message": f"{name} is immutable; create a new SeedRun",
+            "fieldPath": f".{name}",
+        }
+        for name in ("profileHash", "idempotencyKey")
+    ),
 ]
 
 

@@ -12,3 +12,10 @@ def local_evidence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Dev-isolated runs keep their write-once reports and signing key in the test's own folder."""
     monkeypatch.setenv("SEED_LOCAL_DIR", str(tmp_path / "local"))
     return tmp_path / "local"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.postgres)
