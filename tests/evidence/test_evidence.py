@@ -313,3 +313,34 @@ def test_report_command_publishes_once_and_exports_the_public_key(
     capsys.readouterr()
     assert main(["report", "public-key"]) == 0
     assert capsys.readouterr().out == public_key(vault_env, tmp_path).read_text()
+
+
+@pytest.mark.parametrize("failure", ["forbidden", "missing", "sealed"])
+def test_vault_forbidden_missing_or_sealed_is_exit_4_with_zero_rows(
+    failure, vault_env, database_url, monkeypatch, capsys
+):
+    client = vault_env.client()
+    if failure == "forbidden":
+        client.sys.create_or_update_policy("no-salts", 'path "sys/*" { capabilities = ["deny"] }')
+        token = client.auth.token.create(policies=["no-salts"], no_default_policy=True)["auth"][
+            "client_token"
+        ]
+        monkeypatch.setenv("SEED_VAULT_TOKEN", token)
+        expected = "permission denied"
+    elif failure == "missing":
+        mount = f"empty{next(_mounts)}"
+        client.sys.enable_secrets_engine("kv", path=mount, options={"version": "2"})
+        monkeypatch.setenv("SEED_VAULT_KV_MOUNT", mount)
+        expected = "not found"
+    else:
+        expected = "sealed"
+    if failure == "sealed":
+        with openbao() as sealed:
+            sealed.client().sys.seal()
+            monkeypatch.setenv("SEED_VAULT_ADDR", sealed.address)
+            assert run(database_url) == 4
+    else:
+        assert run(database_url) == 4
+    err = capsys.readouterr().err
+    assert "[VaultUnavailable]" in err and expected in err, err
+    assert all(count == 0 for count in table_counts(database_url).values())
