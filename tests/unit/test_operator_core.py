@@ -1,0 +1,244 @@
+"""The operator's pure core: conditions, Leases, the queue, Job manifests, settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from seed_operator.conditions import Progress, set_condition
+from seed_operator.jobs import JobRole, RunRef, build_job, job_name, labels_of
+from seed_operator.leases import (
+    LeaseState,
+    classify_lease,
+    lease_body,
+    pick_slot,
+    slot_lease_names,
+    tenant_lease_name,
+)
+from seed_operator.queue import QueueEntry, queue_expired, queue_position
+from seed_operator.settings import OperatorSettings
+from seedlib.plan import BatchSpec
+from seedlib.run import ConditionStatus, ConditionType
+
+T0 = dt.datetime(2025, 1, 1, 3, 0, tzinfo=dt.UTC)
+
+
+def test_condition_transition_time_moves_only_when_status_flips():
+    first = set_condition(
+        [],
+        ConditionType.WINDOW_OPEN,
+        ConditionStatus.FALSE,
+        Progress.OUTSIDE_WINDOW,
+        "opens 22:00",
+        generation=1,
+        now=T0,
+    )
+    assert first[0]["lastTransitionTime"] == "2025-01-01T03:00:00Z"
+    same = set_condition(
+        first,
+        ConditionType.WINDOW_OPEN,
+        ConditionStatus.FALSE,
+        Progress.OUTSIDE_WINDOW,
+        "opens 22:00",
+        generation=1,
+        now=T0 + dt.timedelta(hours=1),
+    )
+    assert same is first  # nothing changed: no write needed
+    reworded = set_condition(
+        first,
+        ConditionType.WINDOW_OPEN,
+        ConditionStatus.FALSE,
+        Progress.OUTSIDE_WINDOW,
+        "opens at 22:00",
+        generation=1,
+        now=T0 + dt.timedelta(hours=1),
+    )
+    assert reworded[0]["lastTransitionTime"] == "2025-01-01T03:00:00Z"
+    flipped = set_condition(
+        reworded,
+        ConditionType.WINDOW_OPEN,
+        ConditionStatus.TRUE,
+        Progress.INSIDE_WINDOW,
+        "",
+        generation=1,
+        now=T0 + dt.timedelta(hours=19),
+    )
+    assert flipped[0]["lastTransitionTime"] == "2025-01-01T22:00:00Z"
+
+
+def test_conditions_keep_their_documented_order():
+    conditions: list[dict[str, object]] = []
+    for kind in reversed(list(ConditionType)):
+        conditions = set_condition(
+            conditions, kind, ConditionStatus.UNKNOWN, "Pending", "", generation=1, now=T0
+        )
+    assert [c["type"] for c in conditions] == [k.value for k in ConditionType]
+
+
+def lease(holder: str | None, renewed: dt.datetime | None, duration: int = 60) -> dict[str, object]:
+    spec: dict[str, object] = {"leaseDurationSeconds": duration}
+    if holder:
+        spec["holderIdentity"] = holder
+    if renewed:
+        spec["renewTime"] = renewed.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return {"metadata": {"name": "x", "resourceVersion": "7"}, "spec": spec}
+
+
+@pytest.mark.parametrize(
+    ("body", "state"),
+    [
+        (None, LeaseState.FREE),
+        (lease(None, None), LeaseState.FREE),
+        (lease("me", T0), LeaseState.OURS),
+        (lease("other", T0 - dt.timedelta(seconds=59)), LeaseState.HELD),
+        (lease("other", T0 - dt.timedelta(seconds=60)), LeaseState.EXPIRED),
+        (lease("other", None), LeaseState.EXPIRED),
+    ],
+)
+def test_classify_lease(body, state):
+    assert classify_lease(body, "me", T0) is state
+
+
+def test_lease_body_acquires_renews_takes_over_and_releases():
+    taken = lease_body(
+        "l",
+        "seeding",
+        holder="me",
+        duration_seconds=60,
+        now=T0,
+        previous=lease("old", T0 - dt.timedelta(hours=1)),
+    )
+    assert taken["spec"]["holderIdentity"] == "me" and taken["spec"]["leaseTransitions"] == 1
+    assert taken["metadata"]["resourceVersion"] == "7"  # compare-and-swap
+    renewed = lease_body(
+        "l",
+        "seeding",
+        holder="me",
+        duration_seconds=60,
+        now=T0 + dt.timedelta(seconds=20),
+        previous=taken,
+    )
+    assert renewed["spec"]["acquireTime"] == taken["spec"]["acquireTime"]
+    assert renewed["spec"]["renewTime"] > taken["spec"]["renewTime"]
+    assert renewed["spec"]["leaseTransitions"] == 1
+    released = lease_body(
+        "l", "seeding", holder=None, duration_seconds=60, now=T0, previous=renewed
+    )
+    assert "holderIdentity" not in released["spec"]
+    assert classify_lease(released, "anyone", T0) is LeaseState.FREE
+
+
+def test_pick_slot_prefers_ours_then_free_then_expired():
+    names = slot_lease_names("perf", 3)
+    assert names == ["seed-slot-perf-0", "seed-slot-perf-1", "seed-slot-perf-2"]
+    busy = lease("a", T0)
+    assert (
+        pick_slot({names[0]: busy, names[1]: lease("b", T0), names[2]: None}, "me", T0) == names[2]
+    )
+    assert (
+        pick_slot({names[0]: busy, names[1]: lease("me", T0), names[2]: None}, "me", T0) == names[1]
+    )
+    stale = lease("b", T0 - dt.timedelta(minutes=5))
+    assert pick_slot({names[0]: busy, names[1]: stale}, "me", T0) == names[1]
+    assert pick_slot({names[0]: busy, names[1]: lease("b", T0)}, "me", T0) is None
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=80))
+def test_lease_names_are_dns_labels(tenant):
+    tenant = tenant.strip("-") or "t"
+    name = tenant_lease_name(tenant, "staging")
+    assert len(name) <= 63
+    assert name == tenant_lease_name(tenant, "staging")
+
+
+def entry(uid: str, minutes: int, env: str = "perf") -> QueueEntry:
+    at = T0 + dt.timedelta(minutes=minutes)
+    return QueueEntry(at, at, uid, env)
+
+
+def test_queue_is_fifo_per_environment():
+    a, b, c, d = entry("a", 0), entry("b", 1), entry("c", 2), entry("d", 0, "dr")
+    queued = [c, a, d, b]
+    assert [queue_position(x, queued) for x in (a, b, c, d)] == [1, 2, 3, 1]
+    tie = QueueEntry(a.enqueued_at, a.created_at, "0", "perf")  # same instant: the uid decides
+    assert queue_position(tie, [*queued, tie]) == 1
+
+
+def test_queue_ttl():
+    assert not queue_expired(T0, T0 + dt.timedelta(seconds=299), 300)
+    assert queue_expired(T0, T0 + dt.timedelta(seconds=300), 300)
+
+
+RUN = RunRef(
+    name="tenant-a-perf-nightly-load-run-with-a-rather-long-name",
+    namespace="seeding",
+    uid="0f6c7a1e-2b1d-4c3e-9a8b-7c6d5e4f3a2b",
+    tenant="tenant-a",
+    environment="perf",
+    mode="carga",
+    requested_by="ci@pipeline",
+    profile_json='{"tenant":"tenant-a"}',
+    backoff_limit=5,
+)
+
+
+def test_job_names_are_deterministic_dns_labels():
+    names = {job_name(RUN, role, 7) for role in JobRole}
+    assert len(names) == 4
+    for name in names:
+        assert len(name) <= 63 and name.endswith("-0f6c7")
+    assert job_name(RUN, JobRole.BATCH, 7) == job_name(RUN, JobRole.BATCH, 7)
+    assert job_name(RUN, JobRole.BATCH, 7) != job_name(RUN, JobRole.BATCH, 8)
+
+
+def test_batch_job_manifest():
+    settings = OperatorSettings(image="registry.example/seed:1.0")
+    batch = BatchSpec(2, "customers", 0, 50000)
+    job = build_job(
+        RUN, JobRole.BATCH, settings, batch=batch, batch_number=3, traceparent="00-abc-def-01"
+    )
+    spec, pod = job["spec"], job["spec"]["template"]["spec"]
+    assert job["metadata"]["ownerReferences"][0]["uid"] == RUN.uid
+    assert job["metadata"]["ownerReferences"][0]["controller"] is True
+    assert spec["backoffLimit"] == 5
+    rule = spec["podFailurePolicy"]["rules"][0]
+    assert rule == {
+        "action": "FailJob",
+        "onExitCodes": {"containerName": "seed", "operator": "In", "values": [2, 6]},
+    }
+    assert pod["restartPolicy"] == "Never" and pod["serviceAccountName"] == "seed-runner"
+    container = pod["containers"][0]
+    assert (
+        container["command"][:2] == ["seedctl", "batch"]
+        and "customers:0-50000" in container["command"]
+    )
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert {"name": "TRACEPARENT", "value": "00-abc-def-01"} in container["env"]
+    assert job["metadata"]["labels"]["seeding.iabank.io/batch"] == "customers.0-50000"
+    assert labels_of(RUN, JobRole.BATCH, batch)["seeding.iabank.io/table"] == "customers"
+
+
+def test_only_batch_jobs_take_a_batch():
+    with pytest.raises(ValueError, match="batch"):
+        build_job(RUN, JobRole.REPORT, OperatorSettings(), batch=BatchSpec(0, "tenants", 0, 1))
+    with pytest.raises(ValueError, match="batch"):
+        build_job(RUN, JobRole.BATCH, OperatorSettings())
+
+
+def test_settings_from_environment():
+    settings = OperatorSettings.from_env(
+        {
+            "SEED_GLOBAL_CAP": "3",
+            "SEED_GLOBAL_CAP_PERF": "1",
+            "SEED_WATCH_NAMESPACES": "a, b",
+            "SEED_QUEUE_TTL_SECONDS": "120",
+        }
+    )
+    assert settings.cap_for("perf") == 1 and settings.cap_for("staging") == 3
+    assert settings.namespaces == ("a", "b") and settings.queue_ttl_seconds == 120
+    with pytest.raises(ValueError, match="SEED_GLOBAL_CAP"):
+        OperatorSettings.from_env({"SEED_GLOBAL_CAP": "zero"})
