@@ -25,6 +25,7 @@ from seedlib.db import store
 from seedlib.db.session import Connection, scope
 from seedlib.errors import DependencyUnavailableError, InvalidInputError, Reason
 from seedlib.generator import GENERATOR_VERSION, Context, pii_check
+from seedlib.generator import dataset_id as dataset_id_of
 from seedlib.preflight import estimated_cost
 from seedlib.report import REPORT_VERSION, dataset_digest, report_key, seal
 from seedlib.signing import Signer
@@ -163,7 +164,7 @@ def publish_run_report(
             published["retain_until"],
             True,
         )
-    dataset_id = uuid.UUID(ctx.ids("tenants", 0, 1)[0])
+    dataset_id = dataset_id_of(ctx.spec)
     checkpoints = [
         {
             "table": c.table,

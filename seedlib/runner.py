@@ -39,13 +39,23 @@ from seedlib.errors import (
 )
 from seedlib.evidence import Evidence, ReportRef, publish_run_report
 from seedlib.generator import GENERATOR_VERSION, Context, dataset_of, generate
+from seedlib.generator import dataset_id as dataset_id_of
 from seedlib.plan import DEFAULT_BATCH_ROWS, BatchSpec, plan_batches
 from seedlib.preflight import run_preflight
 from seedlib.profile import SeedProfileSpec
 from seedlib.rules import Admission, DatasetFacts, admit
 from seedlib.salts import SaltProvider
 
-__all__ = ["RunOptions", "RunSummary", "TableSummary", "run_batch", "run_profile", "utc_now"]
+__all__ = [
+    "RunOptions",
+    "RunSummary",
+    "TableSummary",
+    "finish_run",
+    "run_batch",
+    "run_profile",
+    "start_run",
+    "utc_now",
+]
 
 Clock = Callable[[], dt.datetime]
 Progress = Callable[[BatchOutcome, int, int], None]
@@ -175,7 +185,7 @@ def run_profile(
                 return replay
             existing = store.datasets(conn, spec.tenant, spec.environment)
             admission = admit(spec, [d.facts for d in existing], clock())
-            dataset_id = uuid.UUID(ctx.ids("tenants", 0, 1)[0])
+            dataset_id = dataset_id_of(ctx.spec)
             stored = next((d for d in existing if d.dataset_id == dataset_id), None)
             batch_rows = stored.batch_rows if stored and admission.resumes else options.batch_rows
             plan = plan_batches(ctx.counts, batch_rows)
@@ -249,7 +259,7 @@ def run_batch(
     """Load exactly one batch (``seedctl batch``, the batch Job): admit the dataset when it is new,
     then write or verify the batch and its checkpoint."""
     spec = ctx.spec
-    dataset_id = uuid.UUID(ctx.ids("tenants", 0, 1)[0])
+    dataset_id = dataset_id_of(ctx.spec)
     with writer(url, application="seedctl-batch") as conn:
         _require_migrated(conn)
         existing = store.datasets(conn, spec.tenant, spec.environment)
@@ -279,7 +289,10 @@ def run_batch(
 
 
 def _facts(ctx: Context, now: dt.datetime) -> DatasetFacts:
-    spec = ctx.spec
+    return _dataset_facts(ctx.spec, now)
+
+
+def _dataset_facts(spec: SeedProfileSpec, now: dt.datetime) -> DatasetFacts:
     return DatasetFacts(
         dataset=dataset_of(spec.mode),
         reference_datetime=spec.reference_instant,
@@ -604,3 +617,101 @@ def _dry_run(
     for name, table in tables.items():
         table.sha256 = digests[name].hexdigest()
     summary.tables = [t for t in tables.values() if t.rows]
+
+
+def start_run(
+    spec: SeedProfileSpec,
+    url: str,
+    *,
+    run_id: uuid.UUID,
+    requested_by: str,
+    batch_rows: int,
+    manifest_path: str,
+    clock: Clock = utc_now,
+) -> None:
+    """Open a run whose batches other processes load (the operator's preflight Job).
+
+    Idempotent for one run id: a preflight Job retried after it registered the run does nothing
+    more. Purges the carga/dr dataset the run replaces and records the dataset it writes.
+    """
+    dataset = dataset_id_of(spec)
+    with writer(url, application="seedctl-preflight") as conn:
+        if store.run_record(conn, spec.tenant, spec.environment, run_id) is not None:
+            return
+        existing = store.datasets(conn, spec.tenant, spec.environment)
+        admission = admit(spec, [d.facts for d in existing], clock())
+        store.record_run_start(
+            conn,
+            run_id=run_id,
+            tenant=spec.tenant,
+            environment=spec.environment,
+            mode=spec.mode.value,
+            manifest_hash=spec.manifest_hash,
+            idempotency_key=f"seedrun:{run_id}",
+            requested_by=requested_by,
+            dry_run=False,
+            now=clock(),
+            manifest_path=manifest_path,
+            profile=spec.model_dump(mode="json", by_alias=True, exclude_unset=True),
+        )
+        if admission.purge_first is not None:
+            store.purge_dataset(conn, spec.tenant, spec.environment, dataset)
+        stored = next((d for d in existing if d.dataset_id == dataset), None)
+        store.upsert_dataset(
+            conn,
+            dataset_id=dataset,
+            tenant=spec.tenant,
+            environment=spec.environment,
+            facts=_dataset_facts(spec, clock()),
+            manifest_hash=spec.manifest_hash,
+            batch_rows=stored.batch_rows if stored and admission.resumes else batch_rows,
+            now=clock(),
+        )
+
+
+def finish_run(
+    ctx: Context, url: str, *, run_id: uuid.UUID, batch_rows: int, clock: Clock = utc_now
+) -> None:
+    """Close a run from its dataset's checkpoints: succeeded when every planned batch committed."""
+    spec = ctx.spec
+    dataset = dataset_id_of(spec)
+    with writer(url, application="seedctl-report") as conn:
+        run = store.run_record(conn, spec.tenant, spec.environment, run_id)
+        if run is None:
+            raise InvalidInputError(
+                Reason.PROFILE_INVALID,
+                f"no run {run_id} of {spec.tenant}/{spec.environment}",
+                hint="start it with seedctl preflight --start-run",
+            )
+        if run["status"] != "running":
+            return
+        datasets = store.datasets(conn, spec.tenant, spec.environment)
+        stored = next((d for d in datasets if d.dataset_id == dataset), None)
+        plan = plan_batches(ctx.counts, stored.batch_rows if stored else batch_rows)
+        done = {
+            (c.table, c.first_row): c
+            for c in store.checkpoints(conn, spec.tenant, spec.environment, dataset)
+        }
+        batches = [
+            {
+                "id": b.id,
+                "table": b.table,
+                "rows": b.rows,
+                "sha256": done[(b.table, b.start)].sha256,
+                "written": True,
+            }
+            for b in plan
+            if (b.table, b.start) in done
+        ]
+        missing = len(plan) - len(batches)
+        store.record_run_end(
+            conn,
+            run_id=run_id,
+            tenant=spec.tenant,
+            environment=spec.environment,
+            exit_code=0 if missing == 0 else 2,
+            reason=None if missing == 0 else "BatchesIncomplete",
+            summary={"runId": str(run_id), "batches": len(plan), "missing": missing},
+            now=clock(),
+            batches=batches,
+        )

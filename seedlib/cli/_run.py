@@ -33,11 +33,19 @@ from seedlib.generator import Context
 from seedlib.plan import DEFAULT_BATCH_ROWS, BatchSpec, level_of, parse_batch_id
 from seedlib.preflight import run_preflight
 from seedlib.profile import SeedProfile, SeedProfileSpec
-from seedlib.runner import RunOptions, RunSummary, run_batch, run_profile, utc_now
+from seedlib.runner import (
+    RunOptions,
+    RunSummary,
+    finish_run,
+    run_batch,
+    run_profile,
+    start_run,
+    utc_now,
+)
 from seedlib.salts import DevIsolatedSaltProvider, SaltProvider
 from seedlib.settings import Settings
 from seedlib.signing import LocalSigner
-from seedlib.validation import validate_document
+from seedlib.validation import load_profile_spec, validate_document
 from seedlib.vault import TransitSigner, VaultSaltProvider
 from seedlib.worm import LocalWorm, S3Worm, verify_report
 
@@ -129,6 +137,15 @@ def register(commands: Any) -> None:
         "--dev-isolated", action="store_true", help="local salt and local WORM (dev only)"
     )
     preflight.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    preflight.add_argument(
+        "--run-id", type=uuid.UUID, metavar="UUID", help="with --start-run: the run to register"
+    )
+    preflight.add_argument(
+        "--start-run",
+        action="store_true",
+        help="after passing, register the run, purge a carga/dr dataset it replaces and record the "
+        "dataset (the operator's preflight Job; batch Jobs follow)",
+    )
     _database_args(preflight)
     preflight.set_defaults(handler=_preflight)
 
@@ -149,6 +166,12 @@ def register(commands: Any) -> None:
     )
     report.add_argument(
         "--dev-isolated", action="store_true", help="local signer and WORM directory (dev only)"
+    )
+    report.add_argument(
+        "--finish-run",
+        action="store_true",
+        help="first close a run started with preflight --start-run, from its checkpoints "
+        "(the operator's report Job)",
     )
     _database_args(report)
     report.set_defaults(handler=_report)
@@ -198,6 +221,10 @@ def _database(url: str | None) -> str:
 
 
 def _load_profile(path: Path) -> SeedProfileSpec:
+    """A SeedProfile from a manifest file, or ``env:NAME``: its spec as JSON in variable NAME (how
+    the operator hands the profile it validated to its Jobs)."""
+    if str(path).startswith("env:"):
+        return _profile_from_env(str(path).removeprefix("env:"))
     documents = list(read_documents([path]))
     profiles = [
         d for d in documents if isinstance(d.data, dict) and d.data.get("kind") == "SeedProfile"
@@ -434,6 +461,25 @@ def _migrate(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _profile_from_env(name: str) -> SeedProfileSpec:
+    raw = os.environ.get(name)
+    if not raw:
+        raise InvalidInputError(
+            Reason.PROFILE_NOT_FOUND,
+            f"environment variable {name} is empty",
+            hint=f"set {name} to the profile spec as JSON",
+        )
+    try:
+        spec = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(
+            Reason.PROFILE_INVALID,
+            f"{name} is not JSON: {exc}",
+            hint="pass the profile spec as JSON",
+        ) from exc
+    return load_profile_spec(spec)
+
+
 def _preflight(args: argparse.Namespace) -> int:
     spec = _load_profile(args.profile)
     evidence = _evidence(args.dev_isolated, spec.environment.value)
@@ -457,6 +503,19 @@ def _preflight(args: argparse.Namespace) -> int:
             if check.error is not None and check.error.hint:
                 print(f"     hint: {check.error.hint}")
     error = result.first_error
+    if error is None and args.start_run:
+        if args.run_id is None:
+            raise InvalidInputError(
+                Reason.PROFILE_INVALID, "--start-run needs --run-id", hint="the SeedRun's uid"
+            )
+        start_run(
+            spec,
+            _database(args.database_url),
+            run_id=args.run_id,
+            requested_by=_requested_by(None),
+            batch_rows=int(os.environ.get("SEED_BATCH_ROWS", DEFAULT_BATCH_ROWS)),
+            manifest_path=os.environ.get("SEED_MANIFEST_PATH", str(args.profile)),
+        )
     return int(error.exit_code) if error else ExitCode.OK
 
 
@@ -484,7 +543,11 @@ def _report(args: argparse.Namespace) -> int:
     salts = _salts(args.dev_isolated)
     ctx = Context.build(spec, salts.salt(spec.tenant, spec.environment, spec.salt_version))
     evidence = _evidence(args.dev_isolated, spec.environment.value)
-    with writer(_database(args.database_url), application="seedctl-report") as conn:
+    url = _database(args.database_url)
+    if args.finish_run:
+        rows = int(os.environ.get("SEED_BATCH_ROWS", DEFAULT_BATCH_ROWS))
+        finish_run(ctx, url, run_id=run_id, batch_rows=rows)
+    with writer(url, application="seedctl-report") as conn:
         ref = publish_run_report(conn, ctx, run_id, evidence, clock=utc_now)
     print(json.dumps(ref.as_status()))
     return ExitCode.OK

@@ -19,6 +19,7 @@ from seedlib.generator._batch import Batch
 from seedlib.generator._context import (
     GENERATOR_VERSION,
     Context,
+    dataset_id,
     dataset_of,
     entity_counts,
     tenant_namespace,
@@ -31,6 +32,7 @@ __all__ = [
     "Batch",
     "Context",
     "PiiCheck",
+    "dataset_id",
     "dataset_of",
     "entity_counts",
     "entity_digest",

@@ -31,6 +31,7 @@ __all__ = [
     "LOAN_TERMS",
     "Context",
     "LoanPlan",
+    "dataset_id",
     "dataset_of",
     "entity_counts",
     "loan_terms",
@@ -49,6 +50,11 @@ LOAN_TERMS: Final = ((6, 15), (12, 30), (18, 20), (24, 20), (36, 10), (48, 5))
 def dataset_of(mode: Mode) -> str:
     """Which dataset a mode writes: canary is a slice of the baseline; carga and dr have their own."""
     return mode.value if mode in (Mode.CARGA, Mode.DR) else Mode.BASELINE.value
+
+
+def dataset_id(spec: SeedProfileSpec) -> uuid.UUID:
+    """The id of the dataset a profile writes: its tenants row, ``uuid5(namespace, "tenants:0")``."""
+    return uuid.uuid5(tenant_namespace(spec.tenant, spec.environment, spec.mode), "tenants:0")
 
 
 def tenant_namespace(tenant: str, environment: str, mode: Mode = Mode.BASELINE) -> uuid.UUID:

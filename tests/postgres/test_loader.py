@@ -388,3 +388,64 @@ def test_a_failing_checkpoint_takes_its_rows_with_it(database_url, capsys):
         admin.execute("DROP TRIGGER refuse ON seeding.batches")
     assert seed(database_url, DEV_A) == 0
     assert table_counts(database_url)["bank.financial_transactions"] == 1000
+
+
+def test_the_operator_job_sequence_seeds_and_reports(database_url, monkeypatch, capsys):
+    """preflight --start-run, one `seedctl batch` per planned batch, report --finish-run: what the
+    operator's Jobs run, with the profile handed over as JSON in an environment variable."""
+    spec = load_yaml(DEV_A)["spec"]
+    monkeypatch.setenv("SEED_PROFILE_JSON", json.dumps(spec))
+    monkeypatch.setenv("SEED_MANIFEST_PATH", "k8s://seeding/seedprofiles/tenant-a-dev")
+    monkeypatch.setenv("SEED_BATCH_ROWS", "400")
+    run_id = str(uuid.uuid4())
+    common = ["--dev-isolated", "--database-url", database_url]
+    assert (
+        main(
+            [
+                "preflight",
+                "env:SEED_PROFILE_JSON",
+                "--run-id",
+                run_id,
+                "--start-run",
+                "-o",
+                "json",
+                *common,
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(["preflight", "env:SEED_PROFILE_JSON", "--run-id", run_id, "--start-run", *common])
+        == 0
+    )  # retried Job
+    capsys.readouterr()
+    plan = plan_batches(expected_counts(DEV_A), 400)
+    for batch in plan:
+        assert (
+            main(
+                [
+                    "batch",
+                    "--profile",
+                    "env:SEED_PROFILE_JSON",
+                    "--batch-id",
+                    batch.id,
+                    "--run-id",
+                    run_id,
+                    *common,
+                ]
+            )
+            == 0
+        )
+    results = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["batchId"] for r in results] == [b.id for b in plan]
+    assert (
+        main(["report", run_id, "--profile", "env:SEED_PROFILE_JSON", "--finish-run", *common]) == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert report["verified"] is True
+    with psycopg.connect(database_url) as conn:
+        status, manifest_path = conn.execute(
+            "SELECT status, manifest_path FROM seeding.runs"
+        ).fetchone()  # type: ignore[misc]
+    assert (status, manifest_path) == ("succeeded", "k8s://seeding/seedprofiles/tenant-a-dev")
+    assert table_counts(database_url)["bank.financial_transactions"] == 1000
