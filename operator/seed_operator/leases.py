@@ -93,7 +93,8 @@ def lease_body(
     """
     old = (previous or {}).get("spec") or {}
     same = holder is not None and old.get("holderIdentity") == holder
-    transitions = int(old.get("leaseTransitions") or 0) + (0 if same or holder is None else 1)
+    taken_over = holder is not None and bool(old.get("holderIdentity")) and not same
+    transitions = int(old.get("leaseTransitions") or 0) + (1 if taken_over else 0)
     spec: dict[str, Any] = {
         "leaseDurationSeconds": duration_seconds,
         "leaseTransitions": transitions,
