@@ -1,0 +1,3 @@
+from seed_operator.main import main
+
+main()

@@ -1,0 +1,317 @@
+"""The kopf handlers: observe a SeedRun's world, call ``reconcile.decide``, carry out the plan.
+
+Thin on purpose (STYLE.md): every decision is in ``seed_operator.reconcile``. A timer re-observes
+each unfinished SeedRun every few seconds (reconciliation is level-based, so a restarted operator
+simply continues: Job names are deterministic and Leases are held by the run's uid, not by the
+operator). Lease writes are compare-and-swap; when one loses a race, nothing else of that tick is
+applied and the next tick decides again. Deleting a SeedRun deletes its Jobs and releases its
+Leases before the finalizer lets it go.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import kopf
+import kubernetes
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from seed_operator import consts
+from seed_operator.jobs import LABEL_PREFIX
+from seed_operator.leases import (
+    LeaseState,
+    classify_lease,
+    lease_body,
+    slot_lease_names,
+    tenant_lease_name,
+)
+from seed_operator.queue import QueueEntry
+from seed_operator.reconcile import JobState, JobView, Observed, Plan, decide
+from seed_operator.settings import OperatorSettings
+from seedlib.errors import Reason
+from seedlib.profile import SeedProfileSpec
+from seedlib.run import Phase, SeedRunSpec
+from seedlib.validation import validate_profile_spec
+
+__all__ = ["SETTINGS", "configure", "on_create", "on_timer", "reconcile_run", "release_run"]
+
+SETTINGS = OperatorSettings()
+TIMER_SECONDS = 2.0
+log = logging.getLogger("seed_operator")
+
+
+@kopf.on.startup()
+def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+    """Read the operator's settings once; keep kopf's own state in annotations, not in status."""
+    global SETTINGS  # noqa: PLW0603 (read once at startup, then only read)
+    SETTINGS = OperatorSettings.from_env()
+    try:
+        kubernetes.config.load_incluster_config()  # type: ignore[no-untyped-call]
+    except kubernetes.config.ConfigException:
+        kubernetes.config.load_kube_config()  # type: ignore[no-untyped-call]
+    settings.persistence.finalizer = f"{consts.API_GROUP}/finalizer"
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=consts.API_GROUP)
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=consts.API_GROUP)
+    settings.posting.level = logging.INFO
+    settings.watching.server_timeout = 60
+    log.info("seed-operator settings: %s", SETTINGS)
+
+
+def _custom() -> Any:
+    return client.CustomObjectsApi()
+
+
+def _coordination() -> Any:
+    return client.CoordinationV1Api()
+
+
+def _core() -> Any:
+    return client.CoreV1Api()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _parse_time(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _profile(
+    namespace: str, name: str
+) -> tuple[SeedProfileSpec | None, tuple[Reason, str, str] | None]:
+    try:
+        body = _custom().get_namespaced_custom_object(
+            consts.API_GROUP, consts.VERSION, namespace, consts.PROFILE_PLURAL, name
+        )
+    except ApiException as exc:
+        if exc.status == 404:
+            return None, (
+                Reason.PROFILE_NOT_FOUND,
+                f"SeedProfile {namespace}/{name} does not exist",
+                "apply the profile first (sync wave 0)",
+            )
+        raise
+    model, violations = validate_profile_spec(body.get("spec"))
+    if model is None:
+        first = violations[0]
+        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+        return None, (Reason.PROFILE_INVALID, f"{first.path}: {first.message}{more}", first.hint)
+    return model, None
+
+
+def _jobs(namespace: str, uid: str) -> dict[str, JobView]:
+    batch: Any = client.BatchV1Api()
+    core: Any = client.CoreV1Api()
+    jobs = batch.list_namespaced_job(namespace, label_selector=f"{LABEL_PREFIX}run-uid={uid}").items
+    views: dict[str, JobView] = {}
+    for job in jobs:
+        conditions = {c.type: c.status for c in (job.status.conditions or [])}
+        state = JobState.ACTIVE
+        if conditions.get("Complete") == "True":
+            state = JobState.SUCCEEDED
+        elif conditions.get("Failed") == "True":
+            state = JobState.FAILED
+        message = None
+        if state is not JobState.ACTIVE:
+            pods = core.list_namespaced_pod(
+                namespace, label_selector=f"job-name={job.metadata.name}"
+            ).items
+            for pod in sorted(pods, key=lambda p: p.metadata.creation_timestamp, reverse=True):
+                statuses = (pod.status.container_statuses or []) if pod.status else []
+                terminated = (
+                    statuses[0].state.terminated if statuses and statuses[0].state else None
+                )
+                if terminated is not None and terminated.message:
+                    message = terminated.message
+                    break
+        views[job.metadata.name] = JobView(job.metadata.name, state, message)
+    return views
+
+
+def _lease(name: str) -> dict[str, Any] | None:
+    try:
+        lease = _coordination().read_namespaced_lease(name, SETTINGS.lease_namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+    result: dict[str, Any] = client.ApiClient().sanitize_for_serialization(lease)  # type: ignore[no-untyped-call]
+    return result
+
+
+def _queued() -> list[QueueEntry]:
+    runs = _custom().list_cluster_custom_object(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL)
+    entries = []
+    for run in runs.get("items", []):
+        status = run.get("status") or {}
+        queue = status.get("queue") or {}
+        if status.get("phase") == Phase.QUEUED.value and queue.get("enqueuedAt"):
+            entries.append(
+                QueueEntry(
+                    _parse_time(queue["enqueuedAt"]),
+                    _parse_time(run["metadata"]["creationTimestamp"]),
+                    run["metadata"]["uid"],
+                    str(status.get("environment", "")),
+                )
+            )
+    return entries
+
+
+def observe(body: kopf.Body) -> Observed:
+    meta, spec = body["metadata"], SeedRunSpec.model_validate(dict(body["spec"]))
+    namespace, uid = meta["namespace"], meta["uid"]
+    profile, problem = _profile(namespace, spec.profile_ref.name)
+    labels = _core().read_namespace(namespace).metadata.labels or {}
+    tenant_lease = slots = None
+    if profile is not None:
+        environment = profile.environment.value
+        tenant_lease = _lease(tenant_lease_name(profile.tenant, environment))
+        slots = {
+            name: _lease(name)
+            for name in slot_lease_names(environment, SETTINGS.cap_for(environment))
+        }
+    return Observed(
+        name=meta["name"],
+        namespace=namespace,
+        uid=uid,
+        generation=int(meta.get("generation", 1)),
+        created_at=_parse_time(meta["creationTimestamp"]),
+        spec=spec,
+        status=dict(body.get("status") or {}),
+        profile=profile,
+        profile_problem=problem,
+        namespace_tenant=labels.get(f"{LABEL_PREFIX}tenant"),
+        jobs=_jobs(namespace, uid),
+        tenant_lease=tenant_lease,
+        slot_leases=slots or {},
+        queued=_queued(),
+    )
+
+
+def _write_leases(plan: Plan) -> bool:
+    """Write every Lease of the plan (CAS); False as soon as one loses a race."""
+    api: Any = client.CoordinationV1Api()
+    for body in plan.write_leases:
+        name = body["metadata"]["name"]
+        try:
+            if body["metadata"].get("resourceVersion"):
+                api.replace_namespaced_lease(name, SETTINGS.lease_namespace, body)
+            else:
+                api.create_namespaced_lease(SETTINGS.lease_namespace, body)
+        except ApiException as exc:
+            if exc.status in (409, 422):
+                log.info("lease %s changed under us (%s); deciding again", name, exc.status)
+                return False
+            raise
+    return True
+
+
+def apply(body: kopf.Body, plan: Plan, patch: kopf.Patch) -> None:
+    namespace = body["metadata"]["namespace"]
+    if not _write_leases(plan):
+        return
+    batch: Any = client.BatchV1Api()
+    for job in plan.create_jobs:
+        try:
+            batch.create_namespaced_job(namespace, job)
+        except ApiException as exc:
+            if exc.status != 409:  # already exists: a previous tick (or operator) created it
+                raise
+    for name in plan.delete_jobs:
+        try:
+            batch.delete_namespaced_job(name, namespace, propagation_policy="Background")
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+    old = dict(body.get("status") or {})
+    for key, value in plan.status.items():
+        if old.get(key) != value:
+            patch.status[key] = value
+    for key in old:
+        if key not in plan.status:
+            patch.status[key] = None
+    for kind, reason, message in plan.events:
+        kopf.event(body, type=kind, reason=reason, message=message[:1024])
+
+
+TERMINAL = frozenset(p.value for p in Phase if p.terminal)
+
+
+def reconcile_run(body: kopf.Body, patch: kopf.Patch) -> None:
+    phase = (body.get("status") or {}).get("phase")
+    if phase in TERMINAL and not _holds_leases(body):
+        return
+    apply(body, decide(observe(body), SETTINGS, _now()), patch)
+
+
+@kopf.on.create(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL)
+def on_create(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
+    reconcile_run(body, patch)
+
+
+@kopf.timer(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL, interval=TIMER_SECONDS)
+def on_timer(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
+    reconcile_run(body, patch)
+
+
+def _holds_leases(body: kopf.Body) -> bool:
+    status = body.get("status") or {}
+    environment, tenant = status.get("environment"), status.get("tenant")
+    if not environment or not tenant:
+        return False
+    names = [
+        tenant_lease_name(tenant, environment),
+        *slot_lease_names(environment, SETTINGS.cap_for(environment)),
+    ]
+    return any(
+        classify_lease(_lease(n), body["metadata"]["uid"], _now()) is LeaseState.OURS for n in names
+    )
+
+
+@kopf.on.delete(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL)
+def release_run(body: kopf.Body, **_: Any) -> None:
+    """Deleted: delete its Jobs (and their Pods, with no garbage collector to count on) and release
+    every Lease it holds, then let kopf remove the finalizer."""
+    namespace, uid = body["metadata"]["namespace"], body["metadata"]["uid"]
+    batch: Any = client.BatchV1Api()
+    core: Any = client.CoreV1Api()
+    selector = f"{LABEL_PREFIX}run-uid={uid}"
+    for job in batch.list_namespaced_job(namespace, label_selector=selector).items:
+        try:
+            batch.delete_namespaced_job(
+                job.metadata.name, namespace, propagation_policy="Background"
+            )
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+    for pod in core.list_namespaced_pod(namespace, label_selector=selector).items:
+        try:
+            core.delete_namespaced_pod(pod.metadata.name, namespace)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+    status = body.get("status") or {}
+    environment, tenant = status.get("environment"), status.get("tenant")
+    if environment and tenant:
+        names = [
+            tenant_lease_name(tenant, environment),
+            *slot_lease_names(environment, SETTINGS.cap_for(environment)),
+        ]
+        for name in names:
+            lease = _lease(name)
+            if classify_lease(lease, uid, _now()) is LeaseState.OURS:
+                released = lease_body(
+                    name,
+                    SETTINGS.lease_namespace,
+                    holder=None,
+                    duration_seconds=SETTINGS.lease_duration_seconds,
+                    now=_now(),
+                    previous=lease,
+                )
+                _coordination().replace_namespaced_lease(name, SETTINGS.lease_namespace, released)
