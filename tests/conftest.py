@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import os
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator
@@ -102,3 +103,34 @@ def table_counts(url: str) -> dict[str, int]:
                 f"SELECT count(*) FROM seeding.{name}"
             ).fetchone()[0]  # type: ignore[index]
     return counts
+
+
+# -- S3 Object Lock (moto) and Vault (OpenBao) ----------------------------------------------
+
+_buckets = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    from tests.services import moto_s3
+
+    with moto_s3() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def bao() -> Iterator[Any]:
+    from tests.services import openbao
+
+    with openbao() as server:
+        yield server
+
+
+@pytest.fixture
+def bucket(s3_endpoint: str) -> str:
+    """A new bucket with Object Lock enabled."""
+    from tests.services import s3_client
+
+    name = f"worm-{next(_buckets)}-{os.getpid()}"
+    s3_client(s3_endpoint).create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)  # type: ignore[attr-defined]
+    return name

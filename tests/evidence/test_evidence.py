@@ -11,7 +11,6 @@ import datetime as dt
 import itertools
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,29 +22,10 @@ import yaml
 from seedlib.canonical import manifest_hash
 from seedlib.cli import main
 from tests.conftest import PROFILES, load_yaml, table_counts
-from tests.services import AWS_ENV, Bao, free_port, moto_s3, openbao, s3_client
+from tests.services import AWS_ENV, Bao, free_port, openbao, s3_client
 
 DEV_A = PROFILES / "dev" / "tenant-a.yaml"
 _mounts = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    with moto_s3() as endpoint:
-        yield endpoint
-
-
-@pytest.fixture(scope="session")
-def bao() -> Iterator[Bao]:
-    with openbao() as server:
-        yield server
-
-
-@pytest.fixture
-def bucket(s3_endpoint: str) -> str:
-    name = f"worm-{next(_mounts)}-{os.getpid()}"
-    s3_client(s3_endpoint).create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)  # type: ignore[attr-defined]
-    return name
 
 
 @pytest.fixture
