@@ -11,6 +11,7 @@ Leases before the finalizer lets it go.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from typing import Any
 
@@ -36,7 +37,7 @@ from seedlib.profile import SeedProfileSpec
 from seedlib.run import Phase, SeedRunSpec
 from seedlib.validation import validate_profile_spec
 
-__all__ = ["SETTINGS", "configure", "on_create", "on_timer", "reconcile_run", "release_run"]
+__all__ = ["SETTINGS", "configure", "reconcile_run", "release_run", "run_daemon"]
 
 SETTINGS = OperatorSettings()
 TIMER_SECONDS = 2.0
@@ -60,16 +61,26 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     log.info("seed-operator settings: %s", SETTINGS)
 
 
+@functools.cache
+def _client() -> client.ApiClient:
+    """One connection pool for the whole operator (a client per call would re-handshake TLS)."""
+    return client.ApiClient()
+
+
 def _custom() -> Any:
-    return client.CustomObjectsApi()
+    return client.CustomObjectsApi(_client())
 
 
 def _coordination() -> Any:
-    return client.CoordinationV1Api()
+    return client.CoordinationV1Api(_client())
 
 
 def _core() -> Any:
-    return client.CoreV1Api()
+    return client.CoreV1Api(_client())
+
+
+def _batch() -> Any:
+    return client.BatchV1Api(_client())
 
 
 def _now() -> dt.datetime:
@@ -106,9 +117,17 @@ def _profile(
 
 
 def _jobs(namespace: str, uid: str) -> dict[str, JobView]:
-    batch: Any = client.BatchV1Api()
-    core: Any = client.CoreV1Api()
-    jobs = batch.list_namespaced_job(namespace, label_selector=f"{LABEL_PREFIX}run-uid={uid}").items
+    """The run's Jobs, with the termination message of each finished Job's latest Pod."""
+    selector = f"{LABEL_PREFIX}run-uid={uid}"
+    jobs = _batch().list_namespaced_job(namespace, label_selector=selector).items
+    latest: dict[str, Any] = {}
+    for pod in _core().list_namespaced_pod(namespace, label_selector=selector).items:
+        owner = (pod.metadata.labels or {}).get("job-name")
+        if owner and (
+            owner not in latest
+            or pod.metadata.creation_timestamp > latest[owner].metadata.creation_timestamp
+        ):
+            latest[owner] = pod
     views: dict[str, JobView] = {}
     for job in jobs:
         conditions = {c.type: c.status for c in (job.status.conditions or [])}
@@ -118,18 +137,11 @@ def _jobs(namespace: str, uid: str) -> dict[str, JobView]:
         elif conditions.get("Failed") == "True":
             state = JobState.FAILED
         message = None
-        if state is not JobState.ACTIVE:
-            pods = core.list_namespaced_pod(
-                namespace, label_selector=f"job-name={job.metadata.name}"
-            ).items
-            for pod in sorted(pods, key=lambda p: p.metadata.creation_timestamp, reverse=True):
-                statuses = (pod.status.container_statuses or []) if pod.status else []
-                terminated = (
-                    statuses[0].state.terminated if statuses and statuses[0].state else None
-                )
-                if terminated is not None and terminated.message:
-                    message = terminated.message
-                    break
+        pod = latest.get(job.metadata.name)
+        statuses = (pod.status.container_statuses or []) if pod is not None and pod.status else []
+        terminated = statuses[0].state.terminated if statuses and statuses[0].state else None
+        if state is not JobState.ACTIVE and terminated is not None:
+            message = terminated.message
         views[job.metadata.name] = JobView(job.metadata.name, state, message)
     return views
 
@@ -141,7 +153,7 @@ def _lease(name: str) -> dict[str, Any] | None:
         if exc.status == 404:
             return None
         raise
-    result: dict[str, Any] = client.ApiClient().sanitize_for_serialization(lease)  # type: ignore[no-untyped-call]
+    result: dict[str, Any] = _client().sanitize_for_serialization(lease)  # type: ignore[no-untyped-call]
     return result
 
 
@@ -196,7 +208,7 @@ def observe(body: kopf.Body) -> Observed:
 
 def _write_leases(plan: Plan) -> bool:
     """Write every Lease of the plan (CAS); False as soon as one loses a race."""
-    api: Any = client.CoordinationV1Api()
+    api = _coordination()
     for body in plan.write_leases:
         name = body["metadata"]["name"]
         try:
@@ -212,11 +224,12 @@ def _write_leases(plan: Plan) -> bool:
     return True
 
 
-def apply(body: kopf.Body, plan: Plan, patch: kopf.Patch) -> None:
-    namespace = body["metadata"]["namespace"]
+def apply(body: kopf.Body, plan: Plan) -> None:
+    meta = body["metadata"]
+    namespace = meta["namespace"]
     if not _write_leases(plan):
         return
-    batch: Any = client.BatchV1Api()
+    batch = _batch()
     for job in plan.create_jobs:
         try:
             batch.create_namespaced_job(namespace, job)
@@ -230,12 +243,17 @@ def apply(body: kopf.Body, plan: Plan, patch: kopf.Patch) -> None:
             if exc.status != 404:
                 raise
     old = dict(body.get("status") or {})
-    for key, value in plan.status.items():
-        if old.get(key) != value:
-            patch.status[key] = value
-    for key in old:
-        if key not in plan.status:
-            patch.status[key] = None
+    changes: dict[str, Any] = {k: v for k, v in plan.status.items() if old.get(k) != v}
+    changes.update({k: None for k in old if k not in plan.status})
+    if changes:
+        _custom().patch_namespaced_custom_object_status(
+            consts.API_GROUP,
+            consts.VERSION,
+            namespace,
+            consts.RUN_PLURAL,
+            meta["name"],
+            {"status": changes},
+        )
     for kind, reason, message in plan.events:
         kopf.event(body, type=kind, reason=reason, message=message[:1024])
 
@@ -243,21 +261,31 @@ def apply(body: kopf.Body, plan: Plan, patch: kopf.Patch) -> None:
 TERMINAL = frozenset(p.value for p in Phase if p.terminal)
 
 
-def reconcile_run(body: kopf.Body, patch: kopf.Patch) -> None:
+def reconcile_run(body: kopf.Body) -> None:
+    """One level-based pass: observe, decide, apply."""
     phase = (body.get("status") or {}).get("phase")
     if phase in TERMINAL and not _holds_leases(body):
         return
-    apply(body, decide(observe(body), SETTINGS, _now()), patch)
+    apply(body, decide(observe(body), SETTINGS, _now()))
 
 
-@kopf.on.create(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL)
-def on_create(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
-    reconcile_run(body, patch)
+@kopf.daemon(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL, cancellation_timeout=10.0)
+def run_daemon(body: kopf.Body, stopped: kopf.DaemonStopped, logger: kopf.Logger, **_: Any) -> None:
+    """Reconcile this SeedRun every TIMER_SECONDS until it is finished or deleted.
 
-
-@kopf.timer(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL, interval=TIMER_SECONDS)
-def on_timer(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
-    reconcile_run(body, patch)
+    ``body`` is kopf's live view of the object, refreshed by the watch stream.
+    """
+    while not stopped:
+        try:
+            reconcile_run(body)
+        except ApiException as exc:  # transient API trouble: say so and try again next pass
+            logger.warning(
+                "reconcile failed (%s %s): %s; retrying", exc.status, exc.reason, exc.body
+            )
+        phase = (body.get("status") or {}).get("phase")
+        if phase in TERMINAL and not _holds_leases(body):
+            return
+        stopped.wait(TIMER_SECONDS)
 
 
 def _holds_leases(body: kopf.Body) -> bool:
@@ -279,8 +307,7 @@ def release_run(body: kopf.Body, **_: Any) -> None:
     """Deleted: delete its Jobs (and their Pods, with no garbage collector to count on) and release
     every Lease it holds, then let kopf remove the finalizer."""
     namespace, uid = body["metadata"]["namespace"], body["metadata"]["uid"]
-    batch: Any = client.BatchV1Api()
-    core: Any = client.CoreV1Api()
+    batch, core = _batch(), _core()
     selector = f"{LABEL_PREFIX}run-uid={uid}"
     for job in batch.list_namespaced_job(namespace, label_selector=selector).items:
         try:

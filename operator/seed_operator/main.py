@@ -6,7 +6,10 @@ SEED_LIVENESS_PORT (default 8080, ``/healthz``).
 
 from __future__ import annotations
 
+import faulthandler
+import logging
 import os
+import signal
 
 import kopf
 
@@ -17,6 +20,11 @@ __all__ = ["handlers", "main"]
 
 
 def main() -> None:
+    logging.basicConfig(
+        level=os.environ.get("SEED_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    faulthandler.register(signal.SIGUSR1)  # kill -USR1 <pid>: every thread's stack, to stderr
     settings = OperatorSettings.from_env()
     port = int(os.environ.get("SEED_LIVENESS_PORT", "8080"))
     kopf.run(

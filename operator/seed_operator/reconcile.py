@@ -506,6 +506,11 @@ def _stages(d: _Decision, profile: SeedProfileSpec) -> Plan:
         d.condition(ConditionType.REPORT_PUBLISHED, FALSE, reason.value, message)
         return d.fail(reason, f"report failed: {message}")
     published = _result(report)
+    if not {"uri", "sha256", "verified"} <= published.keys():
+        return d.fail(
+            Reason.WORM_UNAVAILABLE,
+            f"the report Job {report.name} ended without a report reference: {report.message!r}",
+        )
     status["report"] = {
         k: published[k]
         for k in ("uri", "sha256", "versionId", "retainUntil", "verified")

@@ -336,8 +336,12 @@ def _run(args: argparse.Namespace) -> int:
     summary = run_profile(
         spec, salts, options, evidence=evidence, manifest_path=str(args.profile), progress=progress
     )
+    outcome = summary.as_dict()
+    _termination_message(
+        {k: outcome[k] for k in ("runId", "dryRun", "rows", "written", "report")} | {"exitCode": 0}
+    )
     if args.output == "json":
-        print(json.dumps(summary.as_dict(), indent=2))
+        print(json.dumps(outcome, indent=2))
     else:
         _print_summary(summary)
     return ExitCode.OK
@@ -413,7 +417,27 @@ def _batch(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _termination_message(body: dict[str, Any]) -> None:
+    """In a Pod, also leave the result where the kubelet reads the termination message: a
+    successful container's stdout is not copied there (FallbackToLogsOnError only covers
+    failures), and the operator reads every Job's outcome from it."""
+    path = os.environ.get("TERMINATION_MESSAGE_PATH") or "/dev/termination-log"
+    if "TERMINATION_MESSAGE_PATH" not in os.environ and not os.path.exists(path):
+        return  # not in a Pod
+    line = json.dumps(body, separators=(",", ":"))
+    if len(line.encode()) > TERMINATION_LIMIT:
+        line = json.dumps(
+            {k: body[k] for k in ("exitCode", "reason", "batchId", "uri") if k in body}
+        )
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(line[:TERMINATION_LIMIT])
+    except OSError:
+        pass  # not being able to leave a message must not fail the work that succeeded
+
+
 def _print_line(body: dict[str, Any]) -> None:
+    _termination_message(body)
     line = json.dumps(body, separators=(",", ":"))
     if len(line.encode()) > TERMINATION_LIMIT:  # the termination message is capped at 4 KiB
         body["message"] = str(body.get("message", ""))[:512]
@@ -491,12 +515,10 @@ def _preflight(args: argparse.Namespace) -> int:
         cost_per_million_rows=evidence.cost_per_million_rows,
         clock=utc_now,
     )
+    verdict = {"passed": result.passed, "checks": [c.as_dict() for c in result.checks]}
+    _termination_message(verdict)
     if args.output == "json":
-        print(
-            json.dumps(
-                {"passed": result.passed, "checks": [c.as_dict() for c in result.checks]}, indent=2
-            )
-        )
+        print(json.dumps(verdict, indent=2))
     else:
         for check in result.checks:
             print(f"{'ok  ' if check.ok else 'FAIL'} {check.name:<9} {check.detail}")
@@ -549,6 +571,7 @@ def _report(args: argparse.Namespace) -> int:
         finish_run(ctx, url, run_id=run_id, batch_rows=rows)
     with writer(url, application="seedctl-report") as conn:
         ref = publish_run_report(conn, ctx, run_id, evidence, clock=utc_now)
+    _termination_message(ref.as_status())
     print(json.dumps(ref.as_status()))
     return ExitCode.OK
 

@@ -7,7 +7,8 @@ write it, so that kube-apiserver 1.34's Job status validation accepts every upda
 
     with TestKubelet(k8s, namespace, env={"PATH": ...}, cwd=REPO) as kubelet:
         ...create Jobs...
-        job = wait_for_job(k8s, namespace, "my-job")      # Complete=True or Failed=True
+        job = kubelet.wait_for_job("my-job")     # Complete=True or Failed=True, as a dict
+        kubelet.wait_idle()                      # its last writes and events are done
         assert kubelet.runs[0].termination_message == "..."
     assert kubelet.errors == []
 
@@ -49,11 +50,13 @@ What it does for each Job (not suspended, not finished, not ``spec.managedBy`` a
   then the kubelet's: the last 4096 bytes of that file; if it is empty or missing and the policy is
   ``FallbackToLogsOnError`` and the exit code is not 0, the last 80 lines of the container log,
   capped to their last 2048 bytes (kubelet's MaxContainerTerminationMessageLogLength).
-* **Garbage collector.** A Job deleted with ``propagationPolicy`` Background (or by a client that
-  sets none): its Pods lose the tracking finalizer and are deleted (a running one gracefully, so its
-  process is killed). Foreground: the same, then the ``foregroundDeletion`` finalizer is removed
-  once the Pods are gone. Orphan: the Pods lose the finalizer and the ownerReference, the ``orphan``
-  finalizer is removed, and a running Pod keeps running to its end.
+* **Garbage collector.** A Job deleted with ``propagationPolicy=Background``: its Pods lose the
+  tracking finalizer and are deleted (a running one gracefully, so its process is killed).
+  Foreground: the same, then the ``foregroundDeletion`` finalizer is removed once the Pods are gone.
+  Orphan -- which is what a DELETE of a ``batch/v1`` Job *without* a propagationPolicy means (the
+  server adds the ``orphan`` finalizer), ``kubectl delete`` sends Background: the Pods lose the
+  finalizer and the ownerReference, the ``orphan`` finalizer is removed, and a running Pod keeps
+  running to its end, as on a real cluster.
 
 Not emulated: Indexed Jobs, restartPolicy OnFailure, init/sidecar or extra containers (such a Job
 is left alone and reported in ``errors``), suspending a running Job, TTL-after-finished, images,
@@ -182,10 +185,16 @@ def _finished(job: Mapping[str, Any]) -> bool:
 
 
 def wait_for_job(
-    api_client: ApiClient, namespace: str, name: str, timeout: float = 60.0
+    api_client: ApiClient,
+    namespace: str,
+    name: str,
+    timeout: float = 60.0,
+    *,
+    kubelet: TestKubelet | None = None,
 ) -> dict[str, Any]:
     """Polls until the Job has Complete=True or Failed=True and returns it (a plain dict, as the
-    API serves it). Raises TimeoutError with the last status seen."""
+    API serves it). Raises TimeoutError with the last status seen, or AssertionError as soon as
+    `kubelet` reports an error (a Job it failed to drive would otherwise just time out)."""
     batch = BatchV1Api(api_client)
     deadline = time.monotonic() + timeout
     job: dict[str, Any] = {}
@@ -193,10 +202,15 @@ def wait_for_job(
         job = _json(batch.read_namespaced_job(name, namespace, _preload_content=False))
         if _finished(job):
             return job
+        if kubelet is not None and kubelet.errors:
+            raise AssertionError(
+                f"test kubelet errors while waiting for Job {name}: {kubelet.errors}"
+            )
         time.sleep(0.1)
     raise TimeoutError(
         f"Job {namespace}/{name} not finished after {timeout:.0f} s; status: "
         f"{json.dumps(job.get('status'), sort_keys=True)}"
+        + (f"; kubelet errors: {kubelet.errors}" if kubelet is not None else "")
     )
 
 
@@ -473,6 +487,10 @@ class TestKubelet:
                 raise TimeoutError(f"TestKubelet still busy after {timeout:.0f} s: {busy}")
             time.sleep(_POLL)
 
+    def wait_for_job(self, name: str, timeout: float = 60.0) -> dict[str, Any]:
+        """wait_for_job() in this kubelet's namespace, failing fast on a kubelet error."""
+        return wait_for_job(self._api, self.namespace, name, timeout, kubelet=self)
+
     def runs_of(self, job: str) -> list[ContainerRun]:
         with self._lock:
             return [run for run in self.runs if run.job == job]
@@ -497,10 +515,10 @@ class TestKubelet:
                 self._error(f"thread {name} crashed", exc)
 
         thread = threading.Thread(target=guarded, name=name, daemon=True)
-        with self._lock:
+        with self._lock:  # started under the lock: stop() and wait_idle() never miss it
             self._threads = [t for t in self._threads if t.is_alive()]
             self._threads.append(thread)
-        thread.start()
+            thread.start()
         return thread
 
     def _allocate_pod_ip(self) -> str:
@@ -626,7 +644,7 @@ class TestKubelet:
             self._handled_jobs.add(uid)
             worker = _JobWorker(self, job)
             self._workers[uid] = worker
-        worker.thread.start()
+            worker.thread.start()
 
     def _on_pod_list(self, pods: list[dict[str, Any]]) -> None:
         for pod in pods:
@@ -1260,15 +1278,7 @@ class _PodRuntime:
         and `message` are the Pod's own (e.g. DeadlineExceeded)."""
         run = self.run
         finished = _now()
-        if self.process is not None:
-            if self.process.poll() is None:
-                self.kill(grace=0, reason="Stopped")
-            _kill_group(self.process, signal.SIGKILL)  # what is left of the container's processes
-            for reader in self.readers:
-                reader.join(5)
-            if self._combined is not None:
-                self._combined.close()
-            _LIVE.discard(self.process)
+        self.reap()
         if run is None or (self.process is None and not self.start_error):  # never started
             terminated: dict[str, Any] = {
                 "exitCode": 137,
@@ -1308,6 +1318,20 @@ class _PodRuntime:
         with self.kubelet._lock:
             self.kubelet._pods.pop(self.uid, None)
         return {"metadata": self.pod["metadata"], "status": self.status}
+
+    def reap(self) -> None:
+        """Kills what is left of the container (its whole process group, as a runtime does when
+        PID 1 exits) and closes its logs. Idempotent."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.kill(grace=0, reason="Stopped")
+        _kill_group(self.process, signal.SIGKILL)
+        for reader in self.readers:
+            reader.join(5)
+        if self._combined is not None:
+            self._combined.close()
+        _LIVE.discard(self.process)
 
     def _termination_message(self, run: ContainerRun) -> str:
         """kuberuntime's getTerminationMessage + readLastStringFromContainerLogs."""
@@ -1520,6 +1544,9 @@ class _JobWorker:
                 self._deadline_exceeded(runtime)
                 return "done"
             if reason == "PodDeleted":
+                # the controller sees a terminating Pod (deleted by the GC or by someone else)
+                self.status.update(active=0, ready=0, terminating=1)
+                self._write_unless_gone()
                 runtime.kill(grace=runtime.deletion_grace(), reason="PodDeleted")
                 final = runtime.finish()
                 runtime.delete_now()
@@ -1530,8 +1557,7 @@ class _JobWorker:
                 final = runtime.finish()
             return self._account(runtime, final)
         finally:
-            if runtime.process is not None and runtime.process.poll() is None:
-                runtime.kill(grace=0, reason="Stopped")
+            runtime.reap()
             with self.kubelet._lock:
                 self.kubelet._pods.pop(runtime.uid, None)
 

@@ -27,7 +27,6 @@ from tests.cluster.kubelet import (
     TestKubelet,
     expand,
     job_condition,
-    wait_for_job,
 )
 
 CONTAINER = "main"
@@ -98,13 +97,20 @@ def create_job(k8s: ApiClient, namespace: str, job: dict[str, Any]) -> dict[str,
     return _json(BatchV1Api(k8s).create_namespaced_job(namespace, job, _preload_content=False))
 
 
-def pods_of(k8s: ApiClient, namespace: str, job: str) -> list[dict[str, Any]]:
+def pods_of(
+    k8s: ApiClient, namespace: str, job: str, kubelet: TestKubelet | None = None
+) -> list[dict[str, Any]]:
+    """The Job's Pods, in the order the kubelet ran them (creationTimestamp has whole seconds)."""
     listing = _json(
         CoreV1Api(k8s).list_namespaced_pod(
             namespace, label_selector=f"job-name={job}", _preload_content=False
         )
     )
-    return sorted(listing["items"], key=lambda pod: pod["metadata"]["creationTimestamp"])
+    pods: list[dict[str, Any]] = listing["items"]
+    if kubelet is not None:
+        order = [run.pod for run in kubelet.runs]
+        pods.sort(key=lambda pod: order.index(pod["metadata"]["name"]))
+    return pods
 
 
 def events_of(k8s: ApiClient, namespace: str, name: str) -> list[tuple[str, str, str]]:
@@ -165,7 +171,7 @@ def test_successful_job_reads_back_like_a_real_clusters(
             out.write(json.dumps({"rows": 42, "kubelet": os.environ["FROM_KUBELET"]}) + "\\n")
     """
     created = create_job(k8s, namespace, make_job("seed-ok", script, labels={"team": "seed"}))
-    job = wait_for_job(k8s, namespace, "seed-ok")
+    job = kubelet.wait_for_job("seed-ok")
     settle(kubelet)
 
     status = job["status"]
@@ -245,12 +251,12 @@ def test_failed_attempt_is_retried_in_a_new_pod(
             sys.exit(1)
     """
     create_job(k8s, namespace, make_job("seed-retry", script, backoff_limit=2))
-    job = wait_for_job(k8s, namespace, "seed-retry")
+    job = kubelet.wait_for_job("seed-retry")
     settle(kubelet)
 
     assert [c[0] for c in condition_summary(job)] == ["SuccessCriteriaMet", "Complete"]
     assert (job["status"]["failed"], job["status"]["succeeded"]) == (1, 1)
-    first, second = pods_of(k8s, namespace, "seed-retry")
+    first, second = pods_of(k8s, namespace, "seed-retry", kubelet)
     assert first["status"]["phase"] == "Failed"
     assert second["status"]["phase"] == "Succeeded"
     failure = terminated(first)
@@ -277,7 +283,7 @@ def test_pod_failure_policy_fails_the_job_at_once(
     create_job(
         k8s, namespace, make_job("seed-invalid", script, backoff_limit=6, failure_policy=rules)
     )
-    job = wait_for_job(k8s, namespace, "seed-invalid")
+    job = kubelet.wait_for_job("seed-invalid")
     settle(kubelet)
 
     [pod] = pods_of(k8s, namespace, "seed-invalid")
@@ -308,12 +314,12 @@ def test_ignored_failure_is_not_counted(
             sys.exit(3)
     """
     create_job(k8s, namespace, make_job("seed-ignore", script, failure_policy=rules))
-    job = wait_for_job(k8s, namespace, "seed-ignore")
+    job = kubelet.wait_for_job("seed-ignore")
     settle(kubelet)
 
     assert [c[0] for c in condition_summary(job)] == ["SuccessCriteriaMet", "Complete"]
     assert "failed" not in job["status"]  # backoffLimit 0, yet the ignored failure cost nothing
-    assert [p["status"]["phase"] for p in pods_of(k8s, namespace, "seed-ignore")] == [
+    assert [p["status"]["phase"] for p in pods_of(k8s, namespace, "seed-ignore", kubelet)] == [
         "Failed",
         "Succeeded",
     ]
@@ -324,7 +330,7 @@ def test_backoff_limit_exceeded(
 ) -> None:
     script = "import sys; print('connection refused', file=sys.stderr); sys.exit(1)"
     create_job(k8s, namespace, make_job("seed-flaky", script, backoff_limit=2))
-    job = wait_for_job(k8s, namespace, "seed-flaky")
+    job = kubelet.wait_for_job("seed-flaky")
     settle(kubelet)
 
     reason, message = "BackoffLimitExceeded", "Job has reached the specified backoff limit"
@@ -362,7 +368,7 @@ def test_termination_message_is_capped_like_the_kubelets(
     create_job(k8s, namespace, make_job("file-tail", big_file))
     create_job(k8s, namespace, make_job("file-policy", noisy, message_policy="File"))
     for name in ("logs-tail", "file-tail", "file-policy"):
-        wait_for_job(k8s, namespace, name)
+        kubelet.wait_for_job(name)
     settle(kubelet)
 
     [logs_pod] = pods_of(k8s, namespace, "logs-tail")
@@ -421,7 +427,7 @@ def test_env_from_secret_configmap_and_downward_api(
     """
     job = make_job("seed-env", script, env=env, env_from=env_from, args=["--run", "$(RUN_ID)"])
     create_job(k8s, namespace, job)
-    wait_for_job(k8s, namespace, "seed-env")
+    kubelet.wait_for_job("seed-env")
     settle(kubelet)
 
     [pod] = pods_of(k8s, namespace, "seed-env")
@@ -471,7 +477,7 @@ def test_missing_secret_keeps_the_pod_pending_until_it_exists(
 
     secret = {"metadata": {"name": "late"}, "stringData": {"token": "s3cr3t"}}
     CoreV1Api(k8s).create_namespaced_secret(namespace, secret, _preload_content=False)
-    wait_for_job(k8s, namespace, "seed-late")
+    kubelet.wait_for_job("seed-late")
     settle(kubelet)
     [pod] = pods_of(k8s, namespace, "seed-late")
     assert terminated(pod)["message"] == "s3cr3t"
@@ -512,7 +518,7 @@ def test_active_deadline_kills_the_process_and_fails_the_job(
     started = time.monotonic()
     create_job(k8s, namespace, _sleeper("seed-slow", deadline=2, backoff_limit=3))
     run = _running(kubelet, "seed-slow")
-    job = wait_for_job(k8s, namespace, "seed-slow", timeout=30)
+    job = kubelet.wait_for_job("seed-slow", timeout=30)
     settle(kubelet)
 
     assert time.monotonic() - started < 15
@@ -537,10 +543,11 @@ def test_deleting_a_running_job_kills_its_process(
     k8s: ApiClient, namespace: str, kubelet: TestKubelet, propagation: str
 ) -> None:
     create_job(k8s, namespace, make_job("seed-done", "print('first batch')"))
-    wait_for_job(k8s, namespace, "seed-done")
+    kubelet.wait_for_job("seed-done")
     create_job(k8s, namespace, _sleeper("seed-cancel"))
     run = _running(kubelet, "seed-cancel")
-    assert run.pid is not None and not process_gone(run.pid)
+    pid = run.pid
+    assert pid is not None and not process_gone(pid)
 
     batch = BatchV1Api(k8s)
     for name in ("seed-done", "seed-cancel"):
@@ -548,16 +555,20 @@ def test_deleting_a_running_job_kills_its_process(
             name, namespace, propagation_policy=propagation, _preload_content=False
         )
     deleted = time.monotonic()
-    eventually(lambda: process_gone(run.pid), timeout=5, what="the process killed")
+    eventually(lambda: process_gone(pid), timeout=5, what="the process killed")
     assert time.monotonic() - deleted < 5
     for name in ("seed-done", "seed-cancel"):
-        eventually(lambda name=name: pods_of(k8s, namespace, name) == [], what=f"{name} Pods gone")
+
+        def no_pods(name: str = name) -> bool:
+            return pods_of(k8s, namespace, name) == []
+
+        eventually(no_pods, what=f"{name} Pods gone")
 
     def job_gone() -> bool:
         try:
             batch.read_namespaced_job("seed-cancel", namespace, _preload_content=False)
         except ApiException as error:
-            return error.status == 404
+            return bool(error.status == 404)
         return False
 
     eventually(job_gone, what="the Job gone (foregroundDeletion finalizer removed)")
@@ -565,7 +576,11 @@ def test_deleting_a_running_job_kills_its_process(
     assert (run.exit_code, run.killed) == (143, "PodDeleted")
 
 
-def test_orphaned_pod_keeps_running(k8s: ApiClient, namespace: str, kubelet: TestKubelet) -> None:
+@pytest.mark.parametrize("propagation", ["Orphan", None])
+def test_orphaned_pod_keeps_running(
+    k8s: ApiClient, namespace: str, kubelet: TestKubelet, propagation: str | None
+) -> None:
+    """None: a DELETE of a batch/v1 Job without propagationPolicy orphans its Pods."""
     script = """
         import time
         print("started", flush=True)
@@ -573,8 +588,9 @@ def test_orphaned_pod_keeps_running(k8s: ApiClient, namespace: str, kubelet: Tes
     """
     create_job(k8s, namespace, make_job("seed-orphan", script))
     run = _running(kubelet, "seed-orphan")
+    options = {"propagation_policy": propagation} if propagation else {}
     BatchV1Api(k8s).delete_namespaced_job(
-        "seed-orphan", namespace, propagation_policy="Orphan", _preload_content=False
+        "seed-orphan", namespace, _preload_content=False, **options
     )
     eventually(lambda: run.exit_code is not None, what="the orphan to finish on its own")
     settle(kubelet)
@@ -583,13 +599,16 @@ def test_orphaned_pod_keeps_running(k8s: ApiClient, namespace: str, kubelet: Tes
     assert "ownerReferences" not in pod["metadata"]
     assert TRACKING_FINALIZER not in pod["metadata"].get("finalizers", [])
     assert pod["status"]["phase"] == "Succeeded"
+    with pytest.raises(ApiException) as gone:
+        BatchV1Api(k8s).read_namespaced_job("seed-orphan", namespace, _preload_content=False)
+    assert gone.value.status == 404
 
 
 def test_label_selector_limits_the_jobs_run(k8s: ApiClient, namespace: str, tmp_path: Path) -> None:
     with TestKubelet(k8s, namespace, label_selector="run=mine", log_dir=tmp_path) as kubelet:
         create_job(k8s, namespace, make_job("theirs", "print('no')"))
         create_job(k8s, namespace, make_job("mine", "print('yes')", labels={"run": "mine"}))
-        wait_for_job(k8s, namespace, "mine")
+        kubelet.wait_for_job("mine")
         settle(kubelet)
         theirs = _json(
             BatchV1Api(k8s).read_namespaced_job("theirs", namespace, _preload_content=False)
@@ -597,3 +616,15 @@ def test_label_selector_limits_the_jobs_run(k8s: ApiClient, namespace: str, tmp_
     assert [run.job for run in kubelet.runs] == ["mine"]
     assert theirs.get("status") in (None, {})
     assert pods_of(k8s, namespace, "theirs") == []
+
+
+def test_unsupported_job_is_left_alone_and_reported(
+    k8s: ApiClient, namespace: str, kubelet: TestKubelet
+) -> None:
+    job = make_job("indexed", "print('no')")
+    job["spec"].update(completionMode="Indexed", completions=2, parallelism=1)
+    create_job(k8s, namespace, job)
+    eventually(lambda: kubelet.errors, what="the unsupported Job reported")
+    assert kubelet.errors == ["Job indexed not run: unsupported completionMode Indexed"]
+    assert pods_of(k8s, namespace, "indexed") == []
+    kubelet.errors.clear()
