@@ -352,19 +352,7 @@ def _run(
         summary.tables = pipeline.run(done)
         summary.batches = pipeline.batches
     except Exception as exc:
-        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            conn.rollback()
-        store.record_run_end(
-            conn,
-            run_id=summary.run_id,
-            tenant=spec.tenant,
-            environment=spec.environment,
-            exit_code=int(exc.exit_code) if isinstance(exc, SeedError) else 1,
-            reason=exc.reason.value if isinstance(exc, SeedError) else type(exc).__name__,
-            summary=summary.as_dict(),
-            now=clock(),
-            batches=summary.batches,
-        )
+        _record_failure(conn, summary, spec, exc, clock)
         raise
     store.record_run_end(
         conn,
@@ -379,6 +367,26 @@ def _run(
     )
 
 
+def _record_failure(
+    conn: Connection, summary: RunSummary, spec: SeedProfileSpec, exc: Exception, clock: Clock
+) -> None:
+    """Mark the run failed with the error's exit code and reason (1 for an unexpected error)."""
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        conn.rollback()
+    seed_error = exc if isinstance(exc, SeedError) else None
+    store.record_run_end(
+        conn,
+        run_id=summary.run_id,
+        tenant=spec.tenant,
+        environment=spec.environment,
+        exit_code=int(seed_error.exit_code) if seed_error else 1,
+        reason=seed_error.reason.value if seed_error else type(exc).__name__,
+        summary=summary.as_dict(),
+        now=clock(),
+        batches=summary.batches,
+    )
+
+
 def _publish(
     conn: Connection, ctx: Context, summary: RunSummary, evidence: Evidence, clock: Clock
 ) -> None:
@@ -387,18 +395,7 @@ def _publish(
     try:
         summary.report = publish_run_report(conn, ctx, summary.run_id, evidence, clock=clock)
     except SeedError as exc:
-        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            conn.rollback()
-        store.record_run_end(
-            conn,
-            run_id=summary.run_id,
-            tenant=spec.tenant,
-            environment=spec.environment,
-            exit_code=int(exc.exit_code),
-            reason=exc.reason.value,
-            summary=summary.as_dict(),
-            now=clock(),
-        )
+        _record_failure(conn, summary, spec, exc, clock)
         raise
     result = summary.as_dict()
     store.record_idempotent(

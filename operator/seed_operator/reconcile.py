@@ -429,22 +429,18 @@ def _dry_run(d: _Decision, profile: SeedProfileSpec) -> Plan:
 def _stages(d: _Decision, profile: SeedProfileSpec) -> Plan:
     seen, settings, status = d.seen, d.settings, d.plan.status
     run = _run_ref(seen, profile)
-    preflight = seen.jobs.get(job_name(run, JobRole.PREFLIGHT))
-    if preflight is None or preflight.state is JobState.ACTIVE:
-        if preflight is None:
-            d.plan.create_jobs.append(build_job(run, JobRole.PREFLIGHT, settings))
-        d.condition(
-            ConditionType.PREFLIGHT_PASSED,
-            UNKNOWN,
-            Progress.PREFLIGHT_RUNNING,
-            "checking Vault, WORM, PostgreSQL",
-        )
-        d.phase(Phase.RUNNING, "preflight running", reason=Progress.PREFLIGHT_RUNNING)
-        return d.finish()
-    if preflight.state is JobState.FAILED:
-        reason, message = _failure_of(preflight, Reason.PROFILE_INVALID)
-        d.condition(ConditionType.PREFLIGHT_PASSED, FALSE, reason.value, message)
-        return d.fail(reason, f"preflight failed: {message}")
+    preflight = _single_job(
+        d,
+        run,
+        JobRole.PREFLIGHT,
+        ConditionType.PREFLIGHT_PASSED,
+        Progress.PREFLIGHT_RUNNING,
+        "checking Vault, WORM, PostgreSQL",
+        "preflight",
+        Reason.PROFILE_INVALID,
+    )
+    if isinstance(preflight, Plan):
+        return preflight
     d.condition(
         ConditionType.PREFLIGHT_PASSED, TRUE, Progress.PREFLIGHT_SUCCEEDED, "every dependency ready"
     )
@@ -489,22 +485,18 @@ def _stages(d: _Decision, profile: SeedProfileSpec) -> Plan:
         f"{counts['total']} batches",
     )
 
-    report = seen.jobs.get(job_name(run, JobRole.REPORT))
-    if report is None or report.state is JobState.ACTIVE:
-        if report is None:
-            d.plan.create_jobs.append(build_job(run, JobRole.REPORT, settings))
-        d.condition(
-            ConditionType.REPORT_PUBLISHED,
-            UNKNOWN,
-            Progress.REPORT_RUNNING,
-            "signing and storing the report",
-        )
-        d.phase(Phase.RUNNING, "publishing the report", reason=Progress.REPORT_RUNNING)
-        return d.finish()
-    if report.state is JobState.FAILED:
-        reason, message = _failure_of(report, Reason.WORM_UNAVAILABLE)
-        d.condition(ConditionType.REPORT_PUBLISHED, FALSE, reason.value, message)
-        return d.fail(reason, f"report failed: {message}")
+    report = _single_job(
+        d,
+        run,
+        JobRole.REPORT,
+        ConditionType.REPORT_PUBLISHED,
+        Progress.REPORT_RUNNING,
+        "signing and storing the report",
+        "report",
+        Reason.WORM_UNAVAILABLE,
+    )
+    if isinstance(report, Plan):
+        return report
     published = _result(report)
     if not {"uri", "sha256", "verified"} <= published.keys():
         return d.fail(
@@ -532,6 +524,31 @@ def _stages(d: _Decision, profile: SeedProfileSpec) -> Plan:
     d.phase(Phase.SUCCEEDED, f"seeded; report {published.get('uri', '?')}")
     d.release_leases()
     return d.finish()
+
+
+def _single_job(
+    d: _Decision,
+    run: RunRef,
+    role: JobRole,
+    condition: ConditionType,
+    running: Progress,
+    doing: str,
+    stage: str,
+    default_failure: Reason,
+) -> JobView | Plan:
+    """A one-Job stage: create it, wait for it, fail with its reason, or hand back its result."""
+    view = d.seen.jobs.get(job_name(run, role))
+    if view is None or view.state is JobState.ACTIVE:
+        if view is None:
+            d.plan.create_jobs.append(build_job(run, role, d.settings))
+        d.condition(condition, UNKNOWN, running, doing)
+        d.phase(Phase.RUNNING, f"{stage} running", reason=running)
+        return d.finish()
+    if view.state is JobState.FAILED:
+        reason, message = _failure_of(view, default_failure)
+        d.condition(condition, FALSE, reason.value, message)
+        return d.fail(reason, f"{stage} failed: {message}")
+    return view
 
 
 def _schedule_batches(
