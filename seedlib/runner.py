@@ -352,35 +352,33 @@ def _run(
         summary.tables = pipeline.run(done)
         summary.batches = pipeline.batches
     except Exception as exc:
-        _record_failure(conn, summary, spec, exc, clock)
+        _record_end(conn, summary, spec, clock, exc)
         raise
-    store.record_run_end(
-        conn,
-        run_id=summary.run_id,
-        tenant=spec.tenant,
-        environment=spec.environment,
-        exit_code=0,
-        reason=None,
-        summary=summary.as_dict(),
-        now=clock(),
-        batches=summary.batches,
-    )
+    _record_end(conn, summary, spec, clock)
 
 
-def _record_failure(
-    conn: Connection, summary: RunSummary, spec: SeedProfileSpec, exc: Exception, clock: Clock
+def _record_end(
+    conn: Connection,
+    summary: RunSummary,
+    spec: SeedProfileSpec,
+    clock: Clock,
+    error: Exception | None = None,
 ) -> None:
-    """Mark the run failed with the error's exit code and reason (1 for an unexpected error)."""
+    """Close the run: succeeded, or failed with the error's exit code and reason (1 when the
+    error is not a SeedError)."""
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         conn.rollback()
-    seed_error = exc if isinstance(exc, SeedError) else None
+    seed_error = error if isinstance(error, SeedError) else None
+    failed = error is not None
     store.record_run_end(
         conn,
         run_id=summary.run_id,
         tenant=spec.tenant,
         environment=spec.environment,
-        exit_code=int(seed_error.exit_code) if seed_error else 1,
-        reason=seed_error.reason.value if seed_error else type(exc).__name__,
+        exit_code=(int(seed_error.exit_code) if seed_error else 1) if failed else 0,
+        reason=(seed_error.reason.value if seed_error else type(error).__name__)
+        if failed
+        else None,
         summary=summary.as_dict(),
         now=clock(),
         batches=summary.batches,
@@ -395,7 +393,7 @@ def _publish(
     try:
         summary.report = publish_run_report(conn, ctx, summary.run_id, evidence, clock=clock)
     except SeedError as exc:
-        _record_failure(conn, summary, spec, exc, clock)
+        _record_end(conn, summary, spec, clock, exc)
         raise
     result = summary.as_dict()
     store.record_idempotent(
