@@ -182,3 +182,65 @@ def test_a_seedrun_goes_from_apply_to_a_verified_report(
         control_plane.kubectl("get", "leases", "-n", namespace, "-o", "json").stdout
     )["items"]
     assert leases and all(not lease["spec"].get("holderIdentity") for lease in leases)
+
+
+def _profile_doc(namespace: str, name: str, **spec_changes: Any) -> dict[str, Any]:
+    from seedlib.canonical import manifest_hash
+
+    profile = copy.deepcopy(yaml.safe_load(DEV_A.read_text()))
+    profile["metadata"].update(namespace=namespace, name=name)
+    profile["spec"].update(spec_changes)
+    profile["spec"]["integrity"] = {"manifestHash": manifest_hash(profile["spec"])}
+    return profile
+
+
+def _run_doc(namespace: str, name: str, profile: str, **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "seeding.iabank.io/v1alpha1",
+        "kind": "SeedRun",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"profileRef": {"name": profile}, "requestedBy": "qa@iabank.example", **spec},
+    }
+
+
+def test_waits_for_the_window_and_fails_fast_on_bad_profiles(control_plane, namespace, operator):
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC)
+    start, end = now + dt.timedelta(hours=2), now + dt.timedelta(hours=3)
+    closed = _profile_doc(
+        namespace, "closed-window", window={"startUtc": f"{start:%H:%M}", "endUtc": f"{end:%H:%M}"}
+    )
+    stale = _profile_doc(namespace, "stale-hash")
+    stale["spec"]["volumetry"]["users"]["cap"] = 6  # changed after hashing
+    items = [
+        closed,
+        stale,
+        _run_doc(namespace, "waits", "closed-window"),
+        _run_doc(namespace, "pinned", "closed-window", profileHash="0" * 64),
+        _run_doc(namespace, "stale", "stale-hash"),
+        _run_doc(namespace, "orphan", "no-such-profile"),
+    ]
+    control_plane.kubectl(
+        "apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": items})
+    )
+
+    waiting = wait_for_phase(control_plane, namespace, "waits", {"Waiting"}, timeout=60)["status"]
+    assert f"opens {start:%Y-%m-%dT%H:%M}:00Z" in waiting["message"]
+    window = next(c for c in waiting["conditions"] if c["type"] == "WindowOpen")
+    assert (window["status"], window["reason"]) == ("False", "OutsideWindow")
+    expectations = {
+        "pinned": ("ProfileDrift", "spec.profileHash"),
+        "stale": ("ProfileInvalid", "spec.integrity.manifestHash"),
+        "orphan": ("ProfileNotFound", "no-such-profile"),
+    }
+    for name, (reason, words) in expectations.items():
+        status = wait_for_phase(control_plane, namespace, name, {"Failed"}, timeout=60)["status"]
+        ready = next(c for c in status["conditions"] if c["type"] == "Ready")
+        assert ready["reason"] == reason and status["exitCode"] == 2, status
+        assert words in status["message"]
+    described = control_plane.kubectl("describe", "seedrun", "waits", "-n", namespace).stdout
+    assert "OutsideWindow" in described  # the wait is explained in the Events
+    assert not json.loads(
+        control_plane.kubectl("get", "jobs", "-n", namespace, "-o", "json").stdout
+    )["items"]
