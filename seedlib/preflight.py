@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from seedlib.db import store
-from seedlib.db.migrate import pending
+from seedlib.db.migrate import require_migrated
 from seedlib.db.session import Connection, writer
 from seedlib.errors import IsolationError, LimitExceededError, Reason, SeedError
 from seedlib.generator import Context
@@ -82,13 +82,7 @@ def _attempt(report: Preflight, name: str, check: Callable[[], str]) -> bool:
 
 
 def _database_checks(conn: Connection) -> str:
-    todo = pending(conn)
-    if todo:
-        raise IsolationError(
-            Reason.RLS_DISABLED,
-            f"migrations {', '.join(f'{m.version:04d}' for m in todo)} are not applied",
-            hint="run `seedctl db migrate --database-url URL` as an administrator",
-        )
+    require_migrated(conn)
     unprotected = conn.execute(
         "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname IN ('bank', 'seeding') AND c.relkind IN ('r', 'p') "

@@ -28,12 +28,11 @@ import psycopg
 from seedlib.catalog import TABLES
 from seedlib.db import store
 from seedlib.db.loader import BatchOutcome, copy_rows, load_batch
-from seedlib.db.migrate import pending
+from seedlib.db.migrate import require_migrated
 from seedlib.db.session import Connection, scope, writer
 from seedlib.errors import (
     DependencyUnavailableError,
     InvalidInputError,
-    IsolationError,
     Reason,
     SeedError,
 )
@@ -177,50 +176,40 @@ def run_profile(
         key,
         options.dry_run,
     )
-    with writer(options.database_url) as conn:
-        _require_migrated(conn)
-        with store.advisory_lock(conn, spec.tenant, spec.environment):
-            replay = None if options.dry_run else _recall(conn, spec, key, clock())
-            if replay is not None:
-                return replay
-            existing = store.datasets(conn, spec.tenant, spec.environment)
-            admission = admit(spec, [d.facts for d in existing], clock())
-            dataset_id = dataset_id_of(ctx.spec)
-            stored = next((d for d in existing if d.dataset_id == dataset_id), None)
-            batch_rows = stored.batch_rows if stored and admission.resumes else options.batch_rows
-            plan = plan_batches(ctx.counts, batch_rows)
-            if options.dry_run:
-                _dry_run(conn, ctx, plan, dataset_id, admission, summary, progress)
-            else:
-                _run(
-                    conn,
-                    ctx,
-                    plan,
-                    dataset_id,
-                    admission,
-                    batch_rows,
-                    options,
-                    summary,
-                    clock,
-                    progress,
-                    manifest_path,
-                )
-                assert evidence is not None
-                _publish(conn, ctx, summary, evidence, clock)
+    # preflight checked the migrations; the advisory lock serialises local runs of this tenant
+    with (
+        writer(options.database_url) as conn,
+        store.advisory_lock(conn, spec.tenant, spec.environment),
+    ):
+        replay = None if options.dry_run else _recall(conn, spec, key, clock())
+        if replay is not None:
+            return replay
+        existing = store.datasets(conn, spec.tenant, spec.environment)
+        admission = admit(spec, [d.facts for d in existing], clock())
+        dataset_id = dataset_id_of(ctx.spec)
+        stored = next((d for d in existing if d.dataset_id == dataset_id), None)
+        batch_rows = stored.batch_rows if stored and admission.resumes else options.batch_rows
+        plan = plan_batches(ctx.counts, batch_rows)
+        if options.dry_run:
+            _dry_run(conn, ctx, plan, dataset_id, admission, summary, progress)
+        else:
+            _run(
+                conn,
+                ctx,
+                plan,
+                dataset_id,
+                admission,
+                batch_rows,
+                options,
+                summary,
+                clock,
+                progress,
+                manifest_path,
+            )
+            assert evidence is not None
+            _publish(conn, ctx, summary, evidence, clock)
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def _require_migrated(conn: Connection) -> None:
-    todo = pending(conn)
-    conn.commit()
-    if todo:
-        names = ", ".join(f"{m.version:04d}_{m.name}" for m in todo)
-        raise IsolationError(
-            Reason.RLS_DISABLED,
-            f"the database lacks migrations {names} (tables and row-level security)",
-            hint="run `seedctl db migrate --database-url URL` as an administrator",
-        )
 
 
 def _recall(
@@ -261,20 +250,11 @@ def run_batch(
     spec = ctx.spec
     dataset_id = dataset_id_of(ctx.spec)
     with writer(url, application="seedctl-batch") as conn:
-        _require_migrated(conn)
+        require_migrated(conn)
         existing = store.datasets(conn, spec.tenant, spec.environment)
         if not any(d.dataset_id == dataset_id for d in existing):
             admit(spec, [d.facts for d in existing], clock())
-            store.upsert_dataset(
-                conn,
-                dataset_id=dataset_id,
-                tenant=spec.tenant,
-                environment=spec.environment,
-                facts=_facts(ctx, clock()),
-                manifest_hash=spec.manifest_hash,
-                batch_rows=batch.rows,
-                now=clock(),
-            )
+            _record_dataset(conn, spec, dataset_id, batch.rows, clock())
         payload = generate(batch.table, ctx, batch.start, batch.stop).copy_text()
         return load_batch(
             conn,
@@ -288,8 +268,20 @@ def run_batch(
         )
 
 
-def _facts(ctx: Context, now: dt.datetime) -> DatasetFacts:
-    return _dataset_facts(ctx.spec, now)
+def _record_dataset(
+    conn: Connection, spec: SeedProfileSpec, dataset: uuid.UUID, batch_rows: int, now: dt.datetime
+) -> None:
+    """Record (or refresh) the dataset this profile writes: what it is seeded from, its TTL."""
+    store.upsert_dataset(
+        conn,
+        dataset_id=dataset,
+        tenant=spec.tenant,
+        environment=spec.environment,
+        facts=_dataset_facts(spec, now),
+        manifest_hash=spec.manifest_hash,
+        batch_rows=batch_rows,
+        now=now,
+    )
 
 
 def _dataset_facts(spec: SeedProfileSpec, now: dt.datetime) -> DatasetFacts:
@@ -334,16 +326,7 @@ def _run(
     try:
         if admission.purge_first is not None:
             summary.purged = store.purge_dataset(conn, spec.tenant, spec.environment, dataset_id)
-        store.upsert_dataset(
-            conn,
-            dataset_id=dataset_id,
-            tenant=spec.tenant,
-            environment=spec.environment,
-            facts=_facts(ctx, clock()),
-            manifest_hash=spec.manifest_hash,
-            batch_rows=batch_rows,
-            now=clock(),
-        )
+        _record_dataset(conn, spec, dataset_id, batch_rows, clock())
         done = {
             (c.table, c.first_row): c
             for c in store.checkpoints(conn, spec.tenant, spec.environment, dataset_id)
@@ -652,16 +635,8 @@ def start_run(
         if admission.purge_first is not None:
             store.purge_dataset(conn, spec.tenant, spec.environment, dataset)
         stored = next((d for d in existing if d.dataset_id == dataset), None)
-        store.upsert_dataset(
-            conn,
-            dataset_id=dataset,
-            tenant=spec.tenant,
-            environment=spec.environment,
-            facts=_dataset_facts(spec, clock()),
-            manifest_hash=spec.manifest_hash,
-            batch_rows=stored.batch_rows if stored and admission.resumes else batch_rows,
-            now=clock(),
-        )
+        rows = stored.batch_rows if stored and admission.resumes else batch_rows
+        _record_dataset(conn, spec, dataset, rows, clock())
 
 
 def finish_run(

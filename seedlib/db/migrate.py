@@ -15,9 +15,9 @@ from typing import Final
 import psycopg
 
 from seedlib.db.session import Connection
-from seedlib.errors import InvalidInputError, Reason
+from seedlib.errors import InvalidInputError, IsolationError, Reason
 
-__all__ = ["MIGRATIONS", "Migration", "applied_versions", "migrate", "pending"]
+__all__ = ["MIGRATIONS", "Migration", "applied_versions", "migrate", "pending", "require_migrated"]
 
 _LOCK_KEY: Final = 0x5EED_0001
 _LEDGER: Final = "public.seed_operator_migrations"
@@ -76,6 +76,19 @@ def pending(conn: Connection) -> list[Migration]:
                 hint="never edit an applied migration; add a new one",
             )
     return [m for m in MIGRATIONS if m.version not in applied]
+
+
+def require_migrated(conn: Connection) -> None:
+    """``RlsDisabled`` (exit 6) unless every migration is applied: no tables, no RLS, no run."""
+    todo = pending(conn)
+    conn.commit()
+    if todo:
+        names = ", ".join(f"{m.version:04d}_{m.name}" for m in todo)
+        raise IsolationError(
+            Reason.RLS_DISABLED,
+            f"the database lacks migrations {names} (tables and row-level security)",
+            hint="run `seedctl db migrate --database-url URL` as an administrator",
+        )
 
 
 def migrate(url: str) -> list[Migration]:
