@@ -179,7 +179,7 @@ def publish_run_report(
     pii = sample_pii(conn, ctx, dataset_id) if run["status"] == "succeeded" else None
     outcome = run["status"]
     errors = []
-    if run.get("reason"):
+    if run.get("reason") and outcome != "cancelled":  # a cancel is an outcome, not an error
         errors.append(
             {
                 "type": f"https://seeding.iabank.io/problems/{run['reason']}",

@@ -640,9 +640,16 @@ def start_run(
 
 
 def finish_run(
-    ctx: Context, url: str, *, run_id: uuid.UUID, batch_rows: int, clock: Clock = utc_now
+    ctx: Context,
+    url: str,
+    *,
+    run_id: uuid.UUID,
+    batch_rows: int,
+    cancelled: bool = False,
+    clock: Clock = utc_now,
 ) -> None:
-    """Close a run from its dataset's checkpoints: succeeded when every planned batch committed."""
+    """Close a run from its dataset's checkpoints: succeeded when every planned batch committed,
+    cancelled (whatever committed) when the SeedRun was cancelled."""
     spec = ctx.spec
     dataset = dataset_id_of(spec)
     with writer(url, application="seedctl-report") as conn:
@@ -679,9 +686,10 @@ def finish_run(
             run_id=run_id,
             tenant=spec.tenant,
             environment=spec.environment,
-            exit_code=0 if missing == 0 else 2,
-            reason=None if missing == 0 else "BatchesIncomplete",
+            exit_code=0 if missing == 0 or cancelled else 2,
+            reason="Cancelled" if cancelled else None if missing == 0 else "BatchesIncomplete",
             summary={"runId": str(run_id), "batches": len(plan), "missing": missing},
             now=clock(),
             batches=batches,
+            cancelled=cancelled,
         )

@@ -173,6 +173,12 @@ def register(commands: Any) -> None:
         help="first close a run started with preflight --start-run, from its checkpoints "
         "(the operator's report Job)",
     )
+    report.add_argument(
+        "--cancelled",
+        action="store_true",
+        help="with --finish-run: close it as cancelled (the SeedRun's spec.cancel); the report's "
+        "outcome is 'cancelled' and lists what committed before the cancel",
+    )
     _database_args(report)
     report.set_defaults(handler=_report)
 
@@ -568,7 +574,7 @@ def _report(args: argparse.Namespace) -> int:
     url = _database(args.database_url)
     if args.finish_run:
         rows = int(os.environ.get("SEED_BATCH_ROWS", DEFAULT_BATCH_ROWS))
-        finish_run(ctx, url, run_id=run_id, batch_rows=rows)
+        finish_run(ctx, url, run_id=run_id, batch_rows=rows, cancelled=args.cancelled)
     with writer(url, application="seedctl-report") as conn:
         ref = publish_run_report(conn, ctx, run_id, evidence, clock=utc_now)
     _termination_message(ref.as_status())

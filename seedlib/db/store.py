@@ -288,14 +288,16 @@ def record_run_end(
     summary: dict[str, Any],
     now: dt.datetime,
     batches: list[dict[str, Any]] | None = None,
+    cancelled: bool = False,
 ) -> None:
+    outcome = "cancelled" if cancelled else "succeeded" if exit_code == 0 else "failed"
     with conn.transaction():
         scope(conn, tenant, environment, None)
         conn.execute(
             "UPDATE seeding.runs SET status = %s, exit_code = %s, reason = %s, finished_at = %s, "
             "summary = %s, batches = COALESCE(%s, batches) WHERE run_id = %s",
             (
-                "succeeded" if exit_code == 0 else "failed",
+                outcome,
                 exit_code,
                 reason,
                 now,
