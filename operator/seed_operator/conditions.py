@@ -37,6 +37,7 @@ class Progress(StrEnum):
     REPORT_RUNNING = "ReportRunning"
     REPORT_VERIFIED = "ReportVerified"
     SUCCEEDED = "Succeeded"
+    CANCELLING = "Cancelling"
     CANCELLED = "Cancelled"
     DRY_RUN_SUCCEEDED = "DryRunSucceeded"
 

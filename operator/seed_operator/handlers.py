@@ -1,18 +1,25 @@
 """The kopf handlers: observe a SeedRun's world, call ``reconcile.decide``, carry out the plan.
 
-Thin on purpose (STYLE.md): every decision is in ``seed_operator.reconcile``. A timer re-observes
-each unfinished SeedRun every few seconds (reconciliation is level-based, so a restarted operator
-simply continues: Job names are deterministic and Leases are held by the run's uid, not by the
-operator). Lease writes are compare-and-swap; when one loses a race, nothing else of that tick is
-applied and the next tick decides again. Deleting a SeedRun deletes its Jobs and releases its
+Thin on purpose (STYLE.md): every decision is in ``seed_operator.reconcile``. A daemon per
+unfinished SeedRun re-observes it (reconciliation is level-based, so a restarted operator simply
+continues: Job names are deterministic and Leases are held by the run's uid, not by the operator).
+It wakes when one of its Jobs changes, when its spec changes (cancel) or when another run of the
+operator finishes (a Lease may be free), and otherwise every few seconds as a resync. The daemons
+are coroutines and each pass runs in a worker thread, so a thousand queued runs do not need a
+thousand threads. Queued runs are known from an in-memory index fed by kopf's watch, not from a
+list per pass. Lease writes are compare-and-swap; when one loses a race, nothing else of that pass
+is applied and the next pass decides again. Deleting a SeedRun deletes its Jobs and releases its
 Leases before the finalizer lets it go.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import functools
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import kopf
@@ -37,10 +44,22 @@ from seedlib.profile import SeedProfileSpec
 from seedlib.run import Phase, SeedRunSpec
 from seedlib.validation import validate_profile_spec
 
-__all__ = ["SETTINGS", "configure", "reconcile_run", "release_run", "run_daemon"]
+__all__ = [
+    "SETTINGS",
+    "configure",
+    "job_changed",
+    "queued_runs",
+    "reconcile_run",
+    "release_run",
+    "run_changed",
+    "run_daemon",
+]
 
 SETTINGS = OperatorSettings()
-TIMER_SECONDS = 2.0
+RESYNC_SECONDS = 3.0
+"""A daemon re-observes its run at least this often, even when nothing woke it."""
+WAITING_RESYNC_SECONDS = 15.0
+"""...and this often while it waits for its window (the opening time is known)."""
 log = logging.getLogger("seed_operator")
 
 
@@ -157,25 +176,25 @@ def _lease(name: str) -> dict[str, Any] | None:
     return result
 
 
-def _queued() -> list[QueueEntry]:
-    runs = _custom().list_cluster_custom_object(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL)
-    entries = []
-    for run in runs.get("items", []):
-        status = run.get("status") or {}
-        queue = status.get("queue") or {}
-        if status.get("phase") == Phase.QUEUED.value and queue.get("enqueuedAt"):
-            entries.append(
-                QueueEntry(
-                    _parse_time(queue["enqueuedAt"]),
-                    _parse_time(run["metadata"]["creationTimestamp"]),
-                    run["metadata"]["uid"],
-                    str(status.get("environment", "")),
-                )
-            )
-    return entries
+@kopf.index(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL)
+def queued_runs(body: kopf.Body, **_: Any) -> dict[str, QueueEntry] | None:
+    """The Queued runs by environment, kept current by kopf's watch (no list per pass)."""
+    status = body.get("status") or {}
+    queue = status.get("queue") or {}
+    if status.get("phase") != Phase.QUEUED.value or not queue.get("enqueuedAt"):
+        return None
+    environment = str(status.get("environment", ""))
+    return {
+        environment: QueueEntry(
+            _parse_time(queue["enqueuedAt"]),
+            _parse_time(body["metadata"]["creationTimestamp"]),
+            body["metadata"]["uid"],
+            environment,
+        )
+    }
 
 
-def observe(body: kopf.Body) -> Observed:
+def observe(body: kopf.Body, queued: Iterable[QueueEntry] = ()) -> Observed:
     meta, spec = body["metadata"], SeedRunSpec.model_validate(dict(body["spec"]))
     namespace, uid = meta["namespace"], meta["uid"]
     profile, problem = _profile(namespace, spec.profile_ref.name)
@@ -199,10 +218,12 @@ def observe(body: kopf.Body) -> Observed:
         profile=profile,
         profile_problem=problem,
         namespace_tenant=labels.get(f"{LABEL_PREFIX}tenant"),
-        jobs=_jobs(namespace, uid),
+        # A run that never started has no Jobs: queued runs skip two list calls per pass (should a
+        # crash have left a Job behind, creating it again answers 409 and the next pass sees it).
+        jobs=_jobs(namespace, uid) if (body.get("status") or {}).get("startedAt") else {},
         tenant_lease=tenant_lease,
         slot_leases=slots or {},
-        queued=_queued(),
+        queued=tuple(queued),
     )
 
 
@@ -253,6 +274,7 @@ def apply(body: kopf.Body, plan: Plan) -> None:
             consts.RUN_PLURAL,
             meta["name"],
             {"status": changes},
+            field_validation="Strict",  # a field the CRD does not know is a bug: fail loudly
         )
     for kind, reason, message in plan.events:
         kopf.event(body, type=kind, reason=reason, message=message[:1024])
@@ -261,31 +283,81 @@ def apply(body: kopf.Body, plan: Plan) -> None:
 TERMINAL = frozenset(p.value for p in Phase if p.terminal)
 
 
-def reconcile_run(body: kopf.Body) -> None:
-    """One level-based pass: observe, decide, apply."""
+def reconcile_run(body: kopf.Body, queued: Iterable[QueueEntry] = ()) -> str | None:
+    """One level-based pass: observe, decide, apply. Returns the phase it left the run in."""
     phase = (body.get("status") or {}).get("phase")
     if phase in TERMINAL and not _holds_leases(body):
-        return
-    apply(body, decide(observe(body), SETTINGS, _now()))
+        return str(phase)
+    plan = decide(observe(body, queued), SETTINGS, _now())
+    apply(body, plan)
+    return str(plan.status.get("phase"))
+
+
+_WAKE: dict[str, asyncio.Event] = {}
+"""One event per running daemon (by SeedRun uid): set to make it pass again now."""
+_SEEN: dict[str, tuple[Any, Any]] = {}
+"""(spec.cancel, status.phase) per SeedRun uid, as last seen by ``run_changed``."""
+
+
+def _wake(uids: Iterable[str]) -> None:
+    for uid in uids:
+        if (event := _WAKE.get(uid)) is not None:
+            event.set()
+
+
+@kopf.on.event("batch", "v1", "jobs", labels={"app.kubernetes.io/managed-by": "seed-operator"})
+async def job_changed(body: kopf.Body, **_: Any) -> None:
+    """A Job of ours changed (started, finished, deleted): its run decides again at once."""
+    _wake([body.get("metadata", {}).get("labels", {}).get(f"{LABEL_PREFIX}run-uid", "")])
+
+
+@kopf.on.event(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL)
+async def run_changed(type: str, body: kopf.Body, **_: Any) -> None:
+    """A cancel wakes its own run; a run that finished or went away may have freed a Lease, so
+    every other run (the queued ones) decides again at once."""
+    uid = body.get("metadata", {}).get("uid", "")
+    now = ((body.get("spec") or {}).get("cancel"), (body.get("status") or {}).get("phase"))
+    before = _SEEN.get(uid)
+    _SEEN[uid] = now
+    if type == "DELETED":
+        _SEEN.pop(uid, None)
+        _wake(list(_WAKE))
+    elif before is not None and before[0] != now[0]:
+        _wake([uid])
+    elif now[1] in TERMINAL and (before is None or before[1] != now[1]):
+        _wake(list(_WAKE))
 
 
 @kopf.daemon(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL, cancellation_timeout=10.0)
-def run_daemon(body: kopf.Body, stopped: kopf.DaemonStopped, logger: kopf.Logger, **_: Any) -> None:
-    """Reconcile this SeedRun every TIMER_SECONDS until it is finished or deleted.
+async def run_daemon(body: kopf.Body, logger: kopf.Logger, **kwargs: Any) -> None:
+    """Reconcile this SeedRun until it is finished (and holds no Lease) or deleted.
 
-    ``body`` is kopf's live view of the object, refreshed by the watch stream.
+    ``body`` is kopf's live view of the object, refreshed by the watch stream; ``queued_runs`` is
+    the live index. kopf cancels this coroutine when the run is deleted or the operator stops.
     """
-    while not stopped:
-        try:
-            reconcile_run(body)
-        except ApiException as exc:  # transient API trouble: say so and try again next pass
-            logger.warning(
-                "reconcile failed (%s %s): %s; retrying", exc.status, exc.reason, exc.body
-            )
-        phase = (body.get("status") or {}).get("phase")
-        if phase in TERMINAL and not _holds_leases(body):
-            return
-        stopped.wait(TIMER_SECONDS)
+    index: kopf.Index[str, QueueEntry] = kwargs["queued_runs"]
+    uid = body["metadata"]["uid"]
+    wake = _WAKE.setdefault(uid, asyncio.Event())
+    try:
+        while True:
+            wake.clear()
+            environment = str((body.get("status") or {}).get("environment", ""))
+            queued = list(index.get(environment, ()))
+            try:
+                phase = await asyncio.to_thread(reconcile_run, body, queued)
+            except ApiException as exc:  # transient API trouble: say so and try again
+                logger.warning(
+                    "reconcile failed (%s %s): %s; retrying", exc.status, exc.reason, exc.body
+                )
+                phase = None
+            if phase in TERMINAL and not await asyncio.to_thread(_holds_leases, body):
+                return
+            pause = WAITING_RESYNC_SECONDS if phase == Phase.WAITING.value else RESYNC_SECONDS
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=pause)
+    finally:
+        if _WAKE.get(uid) is wake:
+            del _WAKE[uid]
 
 
 def _holds_leases(body: kopf.Body) -> bool:

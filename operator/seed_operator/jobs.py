@@ -31,6 +31,7 @@ class JobRole(StrEnum):
     BATCH = "batch"
     REPORT = "report"
     DRY_RUN = "dry-run"
+    CANCEL_REPORT = "cancel-report"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ def job_name(run: RunRef, role: JobRole, batch_number: int | None = None) -> str
         JobRole.PREFLIGHT: "pre",
         JobRole.REPORT: "rep",
         JobRole.DRY_RUN: "dry",
+        JobRole.CANCEL_REPORT: "can",
         JobRole.BATCH: f"b{batch_number or 0:04d}",
     }[role]
     tail = f"-{suffix}-{run.uid.replace('-', '')[:5]}"
@@ -111,6 +113,16 @@ def _command(role: JobRole, batch: BatchSpec | None) -> list[str]:
         ]
     if role is JobRole.REPORT:
         return ["seedctl", "report", "$(SEED_RUN_ID)", "--profile", profile, "--finish-run"]
+    if role is JobRole.CANCEL_REPORT:
+        return [
+            "seedctl",
+            "report",
+            "$(SEED_RUN_ID)",
+            "--profile",
+            profile,
+            "--finish-run",
+            "--cancelled",
+        ]
     return [
         "seedctl",
         "run",

@@ -236,12 +236,7 @@ def decide(seen: Observed, settings: OperatorSettings, now: dt.datetime) -> Plan
             d.release_leases()
         return d.finish()
     if seen.spec.cancel:
-        d.plan.delete_jobs.extend(n for n, j in seen.jobs.items() if j.state is JobState.ACTIVE)
-        d.release_leases()
-        status["finishedAt"] = timestamp(now)
-        d.condition(ConditionType.READY, FALSE, Progress.CANCELLED, "cancelled by spec.cancel")
-        d.phase(Phase.CANCELLED, "cancelled: running Jobs deleted, Leases released")
-        return d.finish()
+        return _cancel(d)
     profile = seen.profile
     if profile is None:
         reason, message, hint = seen.profile_problem or (
@@ -292,6 +287,62 @@ def decide(seen: Observed, settings: OperatorSettings, now: dt.datetime) -> Plan
     if seen.spec.dry_run:
         return _dry_run(d, profile)
     return _stages(d, profile)
+
+
+def _cancel(d: _Decision) -> Plan:
+    """``spec.cancel``: delete the running Jobs; a run that already started (its preflight
+    recorded it in PostgreSQL) is closed as cancelled by a report Job, so the WORM evidence says
+    what was written before the cancel; then Cancelled, Leases released."""
+    seen, status, profile = d.seen, d.plan.status, d.seen.profile
+    run = _run_ref(seen, profile) if profile is not None else None
+    report_job = job_name(run, JobRole.CANCEL_REPORT) if run is not None else None
+    d.plan.delete_jobs.extend(
+        n for n, j in seen.jobs.items() if j.state is JobState.ACTIVE and n != report_job
+    )
+    preflight = seen.jobs.get(job_name(run, JobRole.PREFLIGHT)) if run is not None else None
+    started = (
+        preflight is not None and preflight.state is JobState.SUCCEEDED and not seen.spec.dry_run
+    )
+    note = ""
+    if started and run is not None and profile is not None and report_job is not None:
+        view = seen.jobs.get(report_job)
+        if view is None or view.state is JobState.ACTIVE:
+            if view is None:
+                d.plan.create_jobs.append(build_job(run, JobRole.CANCEL_REPORT, d.settings))
+            _renew(d, profile)
+            d.condition(
+                ConditionType.READY, FALSE, Progress.CANCELLING, "publishing the cancel report"
+            )
+            d.phase(
+                Phase.RUNNING,
+                "cancelling: running Jobs deleted; publishing the report (outcome cancelled)",
+                reason=Progress.CANCELLING,
+            )
+            return d.finish()
+        published = _result(view)
+        if view.state is JobState.SUCCEEDED and {"uri", "sha256", "verified"} <= published.keys():
+            status["report"] = {
+                k: published[k]
+                for k in ("uri", "sha256", "versionId", "retainUntil", "verified")
+                if k in published
+            }
+            d.condition(
+                ConditionType.REPORT_PUBLISHED, TRUE, Progress.REPORT_VERIFIED, published["uri"]
+            )
+            note = f"; report {published['uri']}"
+        else:
+            reason, message = _failure_of(view, Reason.WORM_UNAVAILABLE)
+            d.condition(ConditionType.REPORT_PUBLISHED, FALSE, reason.value, message)
+            note = f"; the cancel report failed: {message}"
+    d.release_leases()
+    status["finishedAt"] = timestamp(d.now)
+    d.condition(ConditionType.READY, FALSE, Progress.CANCELLED, "cancelled by spec.cancel")
+    d.phase(
+        Phase.CANCELLED,
+        f"cancelled: running Jobs deleted, Leases released{note}",
+        event="Warning" if note.startswith("; the cancel") else "Normal",
+    )
+    return d.finish()
 
 
 def _admit(d: _Decision, profile: SeedProfileSpec) -> bool:

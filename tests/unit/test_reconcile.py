@@ -260,6 +260,39 @@ def test_cancel_deletes_active_jobs_and_releases():
     assert len(plan.write_leases) == 2
 
 
+def test_cancel_after_the_preflight_publishes_a_cancel_report_before_releasing():
+    seen = observed()
+    plan = decide(seen, SETTINGS, T0)
+    pre = job_name(ref(), JobRole.PREFLIGHT)
+    seen = apply(seen, plan, {pre: done(pre)})
+    plan = decide(seen, SETTINGS, T0)
+    batch = plan.create_jobs[0]["metadata"]["name"]
+    seen = apply(seen, plan, {batch: JobView(batch, JobState.ACTIVE)})
+    seen = dataclasses.replace(seen, spec=seen.spec.model_copy(update={"cancel": True}))
+
+    plan = decide(seen, SETTINGS, T0)
+    cancel_report = job_name(ref(), JobRole.CANCEL_REPORT)
+    assert plan.delete_jobs == [batch]
+    assert [j["metadata"]["name"] for j in plan.create_jobs] == [cancel_report]
+    assert plan.create_jobs[0]["spec"]["template"]["spec"]["containers"][0]["command"][-1] == (
+        "--cancelled"
+    )
+    assert plan.status["phase"] == "Running" and conditions(plan)["Ready"][1] == "Cancelling"
+    assert all(body["spec"]["holderIdentity"] == UID for body in plan.write_leases)
+
+    seen = apply(seen, plan, {cancel_report: JobView(cancel_report, JobState.ACTIVE)})
+    seen = dataclasses.replace(seen, jobs={k: v for k, v in seen.jobs.items() if k != batch})
+    plan = decide(seen, SETTINGS, T0)
+    assert plan.create_jobs == plan.delete_jobs == [] and plan.status["phase"] == "Running"
+
+    report = {"uri": "s3://worm/r.json", "sha256": "ab" * 32, "verified": True}
+    seen = apply(seen, plan, {cancel_report: done(cancel_report, report)})
+    plan = decide(seen, SETTINGS, T0)
+    assert plan.status["phase"] == "Cancelled" and plan.status["report"]["verified"] is True
+    assert conditions(plan)["ReportPublished"] == ("True", "ReportVerified")
+    assert [body["spec"].get("holderIdentity") for body in plan.write_leases] == [None, None]
+
+
 def test_profile_problems_fail_at_once_with_their_reason():
     plan = decide(
         observed(
