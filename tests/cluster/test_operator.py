@@ -10,9 +10,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -73,32 +74,50 @@ def kubelet(k8s: Any, namespace: str, tmp_path: Path) -> Iterator[TestKubelet]:
 
 
 @pytest.fixture
-def operator(
+def start_operator(
     control_plane: Any, namespace: str, tmp_path: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    OPERATOR_LOG[:] = [tmp_path / "operator.log"]
-    log = (tmp_path / "operator.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "seed_operator"],
-        env={
-            **os.environ,
-            "KUBECONFIG": str(control_plane.kubeconfig),
-            "SEED_WATCH_NAMESPACES": namespace,
-            "SEED_LEASE_NAMESPACE": namespace,
-            "SEED_BATCH_ROWS": "500",
-            "SEED_LIVENESS_PORT": str(free_port()),
-        },
-        cwd=REPO,
-        stdout=log,
-        stderr=log,
-    )
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Start ``python -m seed_operator`` for the namespace (extra settings as keyword arguments);
+    every operator started is stopped at the end. Logs: tmp_path/operator-N.log."""
+    started: list[tuple[subprocess.Popen[bytes], Any]] = []
+
+    def start(**settings: str) -> subprocess.Popen[bytes]:
+        path = tmp_path / f"operator-{len(started)}.log"
+        OPERATOR_LOG[:] = [path]
+        log = path.open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "seed_operator"],
+            env={
+                **os.environ,
+                "KUBECONFIG": str(control_plane.kubeconfig),
+                "SEED_WATCH_NAMESPACES": namespace,
+                "SEED_LEASE_NAMESPACE": namespace,
+                "SEED_BATCH_ROWS": "500",
+                "SEED_LIVENESS_PORT": str(free_port()),
+                **settings,
+            },
+            cwd=REPO,
+            stdout=log,
+            stderr=log,
+        )
+        started.append((process, log))
+        return process
+
+    yield start
+    for process, log in started:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
+
+
+@pytest.fixture
+def operator(start_operator: Callable[..., subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+    return start_operator()
 
 
 def apply_profile_and_run(
@@ -244,3 +263,348 @@ def test_waits_for_the_window_and_fails_fast_on_bad_profiles(control_plane, name
     assert not json.loads(
         control_plane.kubectl("get", "jobs", "-n", namespace, "-o", "json").stdout
     )["items"]
+
+
+# -- scenarios: the window opening, the cap, the queue, retries, crashes, cancel and delete ------
+
+
+def _apply(control_plane: Any, *items: dict[str, Any]) -> None:
+    control_plane.kubectl(
+        "apply",
+        "-f",
+        "-",
+        input=json.dumps({"apiVersion": "v1", "kind": "List", "items": list(items)}),
+    )
+
+
+def _add_salt(bao: Any, runner_env: dict[str, str], tenant: str) -> None:
+    bao.client().secrets.kv.v2.create_or_update_secret(
+        f"seeding/dev/{tenant}/salt",
+        secret={"salt": "c2VlZC1vcGVyYXRvci1jbHVzdGVyLXRpZXItc2FsdA=="},
+        mount_point=runner_env["SEED_VAULT_KV_MOUNT"],
+    )
+
+
+def _status(control_plane: Any, namespace: str, name: str) -> dict[str, Any]:
+    body = json.loads(
+        control_plane.kubectl("get", "seedrun", name, "-n", namespace, "-o", "json").stdout
+    )
+    return dict(body.get("status") or {})
+
+
+def _leases(control_plane: Any, namespace: str) -> dict[str, str | None]:
+    items = json.loads(
+        control_plane.kubectl("get", "leases", "-n", namespace, "-o", "json").stdout
+    )["items"]
+    return {lease["metadata"]["name"]: lease["spec"].get("holderIdentity") for lease in items}
+
+
+def _checkpoints(database_url: str) -> list[tuple[str, int, int]]:
+    """(table, first_row, times committed) of every checkpoint."""
+    with psycopg.connect(database_url) as conn:
+        return [
+            (str(table), int(first), int(count))
+            for table, first, count in conn.execute(
+                "SELECT table_name, first_row, count(*) FROM seeding.batches GROUP BY 1, 2"
+            ).fetchall()
+        ]
+
+
+def _runs_per_job(kubelet: TestKubelet) -> dict[str, list[int | None]]:
+    attempts: dict[str, list[int | None]] = {}
+    for run in kubelet.runs:
+        attempts.setdefault(run.job, []).append(run.exit_code)
+    return attempts
+
+
+class PhaseWatch:
+    """Every phase change of every SeedRun of a namespace, from a watch (not from polling)."""
+
+    def __init__(self, k8s: Any, namespace: str) -> None:
+        import threading
+
+        from kubernetes import watch
+        from kubernetes.client import CustomObjectsApi
+
+        self.timeline: list[tuple[float, str, str]] = []
+        self._watch = watch.Watch()
+        self._api = CustomObjectsApi(k8s)
+        self._namespace = namespace
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        last: dict[str, str] = {}
+        try:
+            for event in self._watch.stream(
+                self._api.list_namespaced_custom_object,
+                "seeding.iabank.io",
+                "v1alpha1",
+                self._namespace,
+                "seedruns",
+                timeout_seconds=900,
+            ):
+                body = event["object"]
+                name = body["metadata"]["name"]
+                phase = (body.get("status") or {}).get("phase", "")
+                if last.get(name) != phase:
+                    last[name] = phase
+                    self.timeline.append((time.monotonic(), name, phase))
+        except Exception as exc:  # a watch cut short would hide transitions: say so
+            if not self._stopped:
+                self.timeline.append((time.monotonic(), "<watch>", f"broken: {exc!r}"))
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._watch.stop()
+
+    def max_running(self) -> int:
+        phases: dict[str, str] = {}
+        most = 0
+        for _, name, phase in self.timeline:
+            phases[name] = phase
+            most = max(most, sum(1 for p in phases.values() if p == "Running"))
+        return most
+
+    def running_intervals(self, name: str) -> list[tuple[float, float]]:
+        intervals, started = [], None
+        for moment, who, phase in self.timeline:
+            if who != name:
+                continue
+            if phase == "Running" and started is None:
+                started = moment
+            elif phase != "Running" and started is not None:
+                intervals.append((started, moment))
+                started = None
+        return intervals
+
+
+def test_a_waiting_run_starts_when_its_window_opens(
+    control_plane, namespace, runner_env, kubelet, operator, database_url
+):
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC)
+    opens = (now + dt.timedelta(minutes=1 if now.second < 45 else 2)).replace(
+        second=0, microsecond=0
+    )
+    profile = _profile_doc(
+        namespace,
+        "opens-soon",
+        window={"startUtc": f"{opens:%H:%M}", "endUtc": f"{opens + dt.timedelta(hours=1):%H:%M}"},
+    )
+    _apply(control_plane, profile, _run_doc(namespace, "at-opening", "opens-soon"))
+    waiting = wait_for_phase(control_plane, namespace, "at-opening", {"Waiting"}, timeout=60)
+    assert f"opens {opens:%Y-%m-%dT%H:%M}:00Z" in waiting["status"]["message"]
+    assert not kubelet.runs
+
+    status = wait_for_phase(
+        control_plane, namespace, "at-opening", {"Succeeded", "Failed"}, timeout=300
+    )["status"]
+    assert status["phase"] == "Succeeded", status
+    assert dt.datetime.fromisoformat(status["startedAt"].replace("Z", "+00:00")) >= opens
+    window = next(c for c in status["conditions"] if c["type"] == "WindowOpen")
+    assert (window["status"], window["reason"]) == ("True", "InsideWindow")
+    assert table_counts(database_url)["bank.customers"] == 100
+
+
+def test_five_tenants_share_two_slots_and_one_tenant_runs_one_at_a_time(
+    control_plane, namespace, runner_env, bao, kubelet, start_operator, database_url, k8s
+):
+    tenants = ["tenant-a", "tenant-b", "tenant-c", "tenant-d", "tenant-e"]
+    for tenant in tenants[1:]:
+        _add_salt(bao, runner_env, tenant)
+    profiles = [_profile_doc(namespace, f"{t}-dev", tenant=t) for t in tenants]
+    runs = [_run_doc(namespace, f"run-{t}", f"{t}-dev") for t in tenants]
+    runs.append(_run_doc(namespace, "run-tenant-a-again", "tenant-a-dev"))
+    watch = PhaseWatch(k8s, namespace)
+    # One Job per table (big batches) and up to 4 at once per level keeps the six runs short.
+    start_operator(SEED_GLOBAL_CAP="2", SEED_BATCH_ROWS="100000", SEED_PARALLELISM_BASELINE="4")
+    _apply(control_plane, *profiles, *runs)
+    try:
+        for run in runs:
+            status = wait_for_phase(
+                control_plane, namespace, run["metadata"]["name"], {"Succeeded", "Failed"}, 400
+            )["status"]
+            assert status["phase"] == "Succeeded", status
+    finally:
+        watch.stop()
+
+    assert not [e for e in watch.timeline if e[1] == "<watch>"], watch.timeline
+    assert watch.max_running() == 2, watch.timeline  # the cap was reached, never exceeded
+    queued = {name for _, name, phase in watch.timeline if phase == "Queued"}
+    assert len(queued) >= 4, watch.timeline  # six runs, two slots: the rest waited their turn
+    first, again = (
+        watch.running_intervals("run-tenant-a"),
+        watch.running_intervals("run-tenant-a-again"),
+    )
+    assert len(first) == len(again) == 1
+    assert first[0][1] <= again[0][0] or again[0][1] <= first[0][0]  # never both Running
+    with psycopg.connect(database_url) as conn:
+        per_tenant = conn.execute(
+            "SELECT tenant_id, count(*) FROM bank.customers GROUP BY 1"
+        ).fetchall()
+    assert sorted(count for _, count in per_tenant) == [100] * 5
+    assert all(holder is None for holder in _leases(control_plane, namespace).values())
+
+
+def test_a_run_that_cannot_get_its_lease_times_out_of_the_queue(
+    control_plane, namespace, start_operator
+):
+    import datetime as dt
+
+    from seed_operator.leases import lease_body, tenant_lease_name
+
+    held = lease_body(
+        tenant_lease_name("tenant-a", "dev"),
+        namespace,
+        holder="another-run-uid",
+        duration_seconds=3600,
+        now=dt.datetime.now(dt.UTC),
+        previous=None,
+    )
+    control_plane.kubectl("apply", "-f", "-", input=json.dumps(held))
+    start_operator(SEED_QUEUE_TTL_SECONDS="6")
+    _apply(
+        control_plane,
+        _profile_doc(namespace, "tenant-a-dev"),
+        _run_doc(namespace, "stuck", "tenant-a-dev"),
+    )
+
+    queued = wait_for_phase(control_plane, namespace, "stuck", {"Queued", "Failed"}, 60)["status"]
+    assert queued["phase"] == "Queued" and queued["queue"]["position"] == 1, queued
+    lock = next(c for c in queued["conditions"] if c["type"] == "LockAcquired")
+    assert (lock["status"], lock["reason"]) == ("False", "WaitingForTenantLease")
+    failed = wait_for_phase(control_plane, namespace, "stuck", {"Failed"}, 60)["status"]
+    ready = next(c for c in failed["conditions"] if c["type"] == "Ready")
+    assert ready["reason"] == "QueueTimeout" and failed["exitCode"] == 3, failed
+    assert "queue" not in failed
+    assert _leases(control_plane, namespace) == {"seed-tenant-dev-tenant-a": "another-run-uid"}
+    described = control_plane.kubectl("describe", "seedrun", "stuck", "-n", namespace).stdout
+    assert "WaitingForTenantLease" in described and "QueueTimeout" in described
+
+
+def test_a_batch_that_fails_once_is_retried_alone(
+    control_plane, namespace, runner_env, kubelet, operator, database_url
+):
+    # The first checkpoint of `customers` fails inside PostgreSQL (a sequence is not
+    # transactional, so the second attempt passes): the attempt dies after its COPY.
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("CREATE SEQUENCE seeding.fault_once")
+        admin.execute(
+            "CREATE FUNCTION seeding.fail_once() RETURNS trigger LANGUAGE plpgsql "
+            "SECURITY DEFINER AS $$ BEGIN "
+            "IF NEW.table_name = 'customers' AND nextval('seeding.fault_once') = 1 THEN "
+            "RAISE EXCEPTION 'injected fault: first customers checkpoint'; END IF; "
+            "RETURN NEW; END $$"
+        )
+        admin.execute(
+            "CREATE TRIGGER fail_once BEFORE INSERT ON seeding.batches "
+            "FOR EACH ROW EXECUTE FUNCTION seeding.fail_once()"
+        )
+    apply_profile_and_run(control_plane, namespace)
+    status = wait_for_phase(
+        control_plane, namespace, "tenant-a-dev-run", {"Succeeded", "Failed"}, timeout=240
+    )["status"]
+    assert status["phase"] == "Succeeded", status
+
+    attempts = _runs_per_job(kubelet)
+    retried = {job: codes for job, codes in attempts.items() if len(codes) > 1}
+    assert len(retried) == 1, attempts
+    [(job, codes)] = retried.items()
+    assert "-b0" in job and codes[0] not in (0, 2, 6) and codes[-1] == 0, attempts
+    failed_run = next(r for r in kubelet.runs if r.job == job)
+    assert "injected fault" in failed_run.log.read_text()
+    checkpoints = _checkpoints(database_url)
+    assert all(count == 1 for _, _, count in checkpoints)  # every batch committed exactly once
+    assert len(checkpoints) == status["batches"]["total"]
+    counts = table_counts(database_url)
+    assert counts["bank.customers"] == 100 and counts["bank.financial_transactions"] == 1000
+
+
+def test_the_operator_killed_mid_run_resumes_without_twins(
+    control_plane, namespace, runner_env, kubelet, start_operator, database_url
+):
+    first = start_operator()
+    apply_profile_and_run(control_plane, namespace)
+    deadline = time.monotonic() + 120
+    while (_status(control_plane, namespace, "tenant-a-dev-run").get("batches") or {}).get(
+        "succeeded", 0
+    ) < 3:
+        assert time.monotonic() < deadline, "the run never got to its third batch"
+        time.sleep(0.5)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    time.sleep(3)  # the Job it started goes on without it
+    start_operator()
+    status = wait_for_phase(
+        control_plane, namespace, "tenant-a-dev-run", {"Succeeded", "Failed"}, timeout=240
+    )["status"]
+    assert status["phase"] == "Succeeded", status
+
+    attempts = _runs_per_job(kubelet)
+    assert all(codes == [0] for codes in attempts.values()), attempts  # no Job ran twice
+    assert len(attempts) == status["batches"]["total"] + 2  # + preflight and report
+    assert all(count == 1 for _, _, count in _checkpoints(database_url))
+    counts = table_counts(database_url)
+    assert counts["bank.customers"] == 100 and counts["bank.financial_transactions"] == 1000
+    assert all(holder is None for holder in _leases(control_plane, namespace).values())
+
+
+def test_cancel_and_delete_mid_run(
+    control_plane, namespace, runner_env, bao, kubelet, operator, database_url, s3_endpoint
+):
+    from tests.services import s3_client
+
+    _add_salt(bao, runner_env, "tenant-b")
+    _apply(
+        control_plane,
+        _profile_doc(namespace, "tenant-a-dev"),
+        _profile_doc(namespace, "tenant-b-dev", tenant="tenant-b"),
+        _run_doc(namespace, "cancel-me", "tenant-a-dev"),
+        _run_doc(namespace, "delete-me", "tenant-b-dev"),
+    )
+    deadline = time.monotonic() + 120
+    while not all(
+        (_status(control_plane, namespace, name).get("batches") or {}).get("succeeded", 0) >= 2
+        for name in ("cancel-me", "delete-me")
+    ):
+        assert time.monotonic() < deadline, "the runs never got going"
+        time.sleep(0.5)
+    assert len([h for h in _leases(control_plane, namespace).values() if h]) == 4
+
+    control_plane.kubectl(
+        "patch",
+        "seedrun",
+        "cancel-me",
+        "-n",
+        namespace,
+        "--type=merge",
+        "-p",
+        '{"spec": {"cancel": true}}',
+    )
+    control_plane.kubectl("delete", "seedrun", "delete-me", "-n", namespace, "--timeout=60s")
+    status = wait_for_phase(control_plane, namespace, "cancel-me", {"Cancelled"}, 120)["status"]
+    assert status["report"]["verified"] is True, status
+    where = urlsplit(status["report"]["uri"])
+    stored = s3_client(s3_endpoint).get_object(Bucket=where.netloc, Key=where.path.lstrip("/"))
+    report = json.loads(stored["Body"].read())
+    assert report["outcome"] == "cancelled" and report["errors"] == []
+    assert 2 <= len(report["batches"]) < status["batches"]["total"]
+
+    assert all(holder is None for holder in _leases(control_plane, namespace).values())
+    jobs = json.loads(control_plane.kubectl("get", "jobs", "-n", namespace, "-o", "json").stdout)
+    active = [j["metadata"]["name"] for j in jobs["items"] if (j.get("status") or {}).get("active")]
+    assert active == []
+    deleted_jobs = [
+        j
+        for j in jobs["items"]
+        if j["metadata"]["labels"]["seeding.iabank.io/tenant"] == "tenant-b"
+    ]
+    assert deleted_jobs == []  # the finalizer deleted the deleted run's Jobs
+    with psycopg.connect(database_url) as conn:
+        outcomes = dict(
+            conn.execute("SELECT status, count(*) FROM seeding.runs GROUP BY 1").fetchall()
+        )
+    assert outcomes.get("cancelled") == 1
