@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 STAMP := $(VENV)/.installed
 
 .PHONY: help setup test lint format typecheck contracts pytest generate demo bench constraints clean
-.PHONY: binaries cluster-up cluster-down
+.PHONY: binaries cluster-up cluster-down bench-operator
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ demo: setup ## validate the examples, then seed dev/tenant-a into an embedded Po
 bench: setup ## throughput figures, each as a ratio to a baseline measured in the same run
 	$(BIN)/python -m tests.bench.generation
 	$(BIN)/python -m tests.bench.loading
+
+bench-operator: setup binaries ## the operator under load: 200 SeedRuns, 50 tenants, cap 2, instant Jobs
+	$(BIN)/python -m tests.bench.seedruns
 
 binaries: ## build (or reuse, cached in $SEED_CACHE/bin) kube-apiserver, kubectl and etcd
 	tools/build-binaries.sh kube-apiserver kubectl etcd
