@@ -36,10 +36,13 @@ from kubernetes import client, config
 from seed_operator import consts
 
 __all__ = [
+    "VERIFY_OF_LABEL",
+    "Outcome",
     "Verdict",
     "build_verify_run",
     "exit_code_of",
     "main",
+    "outcome_of",
     "runs_to_prune",
     "verdict_of",
 ]
