@@ -151,7 +151,7 @@ OPERATOR_RULES = {
     "seedruns.seeding.iabank.io": {"list", "watch", "patch"},
     "seedruns.seeding.iabank.io/status": {"patch"},
     "seedprofiles.seeding.iabank.io": {"get"},
-    "jobs.batch": {"create", "list", "delete"},
+    "jobs.batch": {"create", "list", "watch", "delete"},
     "pods": {"list", "delete"},
     "events": {"create"},
     "leases.coordination.k8s.io": {"get", "create", "update"},
