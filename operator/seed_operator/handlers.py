@@ -28,6 +28,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from seed_operator import consts
+from seed_operator.conditions import Progress
 from seed_operator.jobs import LABEL_PREFIX
 from seed_operator.leases import (
     LeaseState,
@@ -176,20 +177,31 @@ def _lease(name: str) -> dict[str, Any] | None:
     return result
 
 
-@kopf.index(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL)
-def queued_runs(body: kopf.Body, **_: Any) -> dict[str, QueueEntry] | None:
+def _is_queued(body: kopf.Body, **_: Any) -> bool:
+    status = body.get("status") or {}
+    return status.get("phase") == Phase.QUEUED.value and bool(
+        (status.get("queue") or {}).get("enqueuedAt")
+    )
+
+
+# kopf keeps an object's last indexed value until the object stops matching the filter (returning
+# None does not remove it), so "is it queued" must be the filter, not the indexing function.
+@kopf.index(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL, when=_is_queued)
+def queued_runs(body: kopf.Body, **_: Any) -> dict[str, QueueEntry]:
     """The Queued runs by environment, kept current by kopf's watch (no list per pass)."""
     status = body.get("status") or {}
     queue = status.get("queue") or {}
-    if status.get("phase") != Phase.QUEUED.value or not queue.get("enqueuedAt"):
-        return None
     environment = str(status.get("environment", ""))
+    lock: dict[str, Any] = next(
+        (c for c in status.get("conditions") or [] if c.get("type") == "LockAcquired"), {}
+    )
     return {
         environment: QueueEntry(
             _parse_time(queue["enqueuedAt"]),
             _parse_time(body["metadata"]["creationTimestamp"]),
             body["metadata"]["uid"],
             environment,
+            wants_slot=lock.get("reason") != Progress.WAITING_FOR_TENANT_LEASE.value,
         )
     }
 
@@ -312,20 +324,23 @@ async def job_changed(body: kopf.Body, **_: Any) -> None:
 
 
 @kopf.on.event(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL)
-async def run_changed(type: str, body: kopf.Body, **_: Any) -> None:
-    """A cancel wakes its own run; a run that finished or went away may have freed a Lease, so
-    every other run (the queued ones) decides again at once."""
+async def run_changed(type: str, body: kopf.Body, **kwargs: Any) -> None:
+    """A cancel wakes its own run; a run that finished or went away may have freed its Leases, so
+    the queued runs of its environment decide again at once."""
     uid = body.get("metadata", {}).get("uid", "")
     now = ((body.get("spec") or {}).get("cancel"), (body.get("status") or {}).get("phase"))
     before = _SEEN.get(uid)
     _SEEN[uid] = now
+    index: kopf.Index[str, QueueEntry] = kwargs["queued_runs"]
+    environment = str((body.get("status") or {}).get("environment", ""))
+    waiting = [entry.uid for entry in index.get(environment, ())]
     if type == "DELETED":
         _SEEN.pop(uid, None)
-        _wake(list(_WAKE))
+        _wake(waiting)
     elif before is not None and before[0] != now[0]:
         _wake([uid])
     elif now[1] in TERMINAL and (before is None or before[1] != now[1]):
-        _wake(list(_WAKE))
+        _wake(waiting)
 
 
 @kopf.daemon(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL, cancellation_timeout=10.0)

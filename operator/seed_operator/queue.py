@@ -2,17 +2,19 @@
 
 A run that cannot get its Leases is ``Queued``. Its position counts the queued runs of the same
 environment that arrived before it (enqueue time, then creation time, then uid, so the order is
-total and stable across operator restarts). A run queued longer than the TTL fails with
-``QueueTimeout`` (exit 3).
+total and stable across operator restarts). A freed slot goes to the earliest run that waits for a
+slot: a later run that finds it free first yields to it (a run that waits for its tenant's Lease
+does not hold up the others). A run queued longer than the TTL fails with ``QueueTimeout``
+(exit 3).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-__all__ = ["QueueEntry", "queue_expired", "queue_position"]
+__all__ = ["QueueEntry", "queue_expired", "queue_position", "slot_claims_ahead"]
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -21,6 +23,8 @@ class QueueEntry:
     created_at: dt.datetime
     uid: str
     environment: str
+    wants_slot: bool = field(default=True, compare=False)
+    """It waits for a slot (not for its tenant's Lease): a freed slot is its before any later run's."""
 
 
 def queue_position(entry: QueueEntry, queued: Iterable[QueueEntry]) -> int:
@@ -35,3 +39,17 @@ def queue_position(entry: QueueEntry, queued: Iterable[QueueEntry]) -> int:
 
 def queue_expired(enqueued_at: dt.datetime, now: dt.datetime, ttl_seconds: int) -> bool:
     return now - enqueued_at >= dt.timedelta(seconds=ttl_seconds)
+
+
+def slot_claims_ahead(entry: QueueEntry, queued: Iterable[QueueEntry]) -> int:
+    """Runs of ``entry``'s environment queued before it that are waiting for a slot."""
+    return len(
+        {
+            other.uid
+            for other in queued
+            if other.environment == entry.environment
+            and other.uid != entry.uid
+            and other.wants_slot
+            and other < entry
+        }
+    )

@@ -33,7 +33,7 @@ from seed_operator.leases import (
     slot_lease_names,
     tenant_lease_name,
 )
-from seed_operator.queue import QueueEntry, queue_expired, queue_position
+from seed_operator.queue import QueueEntry, queue_expired, queue_position, slot_claims_ahead
 from seed_operator.settings import OperatorSettings
 from seedlib.errors import REASON_EXIT_CODES, ExitCode, Reason
 from seedlib.generator import entity_counts
@@ -369,6 +369,11 @@ def _admit(d: _Decision, profile: SeedProfileSpec) -> bool:
         seen.uid,
         now,
     )
+    queue = dict(status.get("queue") or {})
+    enqueued = dt.datetime.fromisoformat(
+        str(queue.get("enqueuedAt", timestamp(now))).replace("Z", "+00:00")
+    )
+    me = QueueEntry(enqueued, seen.created_at, seen.uid, environment)
     blocked = None
     if tenant_state is LeaseState.HELD:
         blocked = (
@@ -380,11 +385,12 @@ def _admit(d: _Decision, profile: SeedProfileSpec) -> bool:
             Progress.WAITING_FOR_SLOT,
             f"{settings.cap_for(environment)} runs of {environment} already hold every slot",
         )
-    if blocked is not None:
-        queue = dict(status.get("queue") or {})
-        enqueued = dt.datetime.fromisoformat(
-            str(queue.get("enqueuedAt", timestamp(now))).replace("Z", "+00:00")
+    elif ahead := slot_claims_ahead(me, seen.queued):
+        blocked = (
+            Progress.WAITING_FOR_SLOT,
+            f"a slot of {environment} is free, and {ahead} earlier run(s) waiting for one go first",
         )
+    if blocked is not None:
         if queue_expired(enqueued, now, settings.queue_ttl_seconds):
             status.pop("queue", None)
             d.fail(
@@ -394,7 +400,6 @@ def _admit(d: _Decision, profile: SeedProfileSpec) -> bool:
                 "retry later, or raise SEED_GLOBAL_CAP / SEED_QUEUE_TTL_SECONDS",
             )
             return False
-        me = QueueEntry(enqueued, seen.created_at, seen.uid, environment)
         position = queue_position(me, [*seen.queued, me])
         status["queue"] = {"enqueuedAt": timestamp(enqueued), "position": position}
         d.condition(ConditionType.LOCK_ACQUIRED, FALSE, blocked[0], blocked[1])

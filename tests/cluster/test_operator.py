@@ -420,7 +420,12 @@ def test_five_tenants_share_two_slots_and_one_tenant_runs_one_at_a_time(
     runs.append(_run_doc(namespace, "run-tenant-a-again", "tenant-a-dev"))
     watch = PhaseWatch(k8s, namespace)
     # One Job per table (big batches) and up to 4 at once per level keeps the six runs short.
-    start_operator(SEED_GLOBAL_CAP="2", SEED_BATCH_ROWS="100000", SEED_PARALLELISM_BASELINE="4")
+    start_operator(
+        SEED_GLOBAL_CAP="2",
+        SEED_BATCH_ROWS="100000",
+        SEED_PARALLELISM_BASELINE="4",
+        SEED_QUEUE_TTL_SECONDS="1800",  # a loaded CI machine must not turn this into a TTL test
+    )
     _apply(control_plane, *profiles, *runs)
     try:
         for run in runs:
@@ -428,6 +433,17 @@ def test_five_tenants_share_two_slots_and_one_tenant_runs_one_at_a_time(
                 control_plane, namespace, run["metadata"]["name"], {"Succeeded", "Failed"}, 400
             )["status"]
             assert status["phase"] == "Succeeded", status
+    except BaseException:
+        print(control_plane.kubectl("get", "seedruns,leases", "-n", namespace, "-o", "wide").stdout)
+        for run in runs:
+            status = _status(control_plane, namespace, run["metadata"]["name"])
+            print(
+                run["metadata"]["name"],
+                status.get("phase"),
+                status.get("queue"),
+                status.get("message"),
+            )
+        raise
     finally:
         watch.stop()
 

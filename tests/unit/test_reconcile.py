@@ -340,3 +340,18 @@ def test_carga_runs_up_to_the_load_parallelism():
 def test_decide_is_idempotent():
     seen = observed()
     assert decide(seen, SETTINGS, T0).status == decide(seen, SETTINGS, T0).status
+
+
+def test_a_free_slot_goes_to_the_earliest_run_waiting_for_one():
+    earlier = QueueEntry(T0 - dt.timedelta(minutes=1), T0, "aaa", "dev")
+    plan = decide(observed(queued=[earlier]), SETTINGS, T0)
+    assert plan.status["phase"] == "Queued" and plan.write_leases == []
+    assert conditions(plan)["LockAcquired"] == ("False", "WaitingForSlot")
+    assert plan.status["queue"]["position"] == 2
+    # ...but a run that waits for its own tenant's Lease does not hold the others up.
+    blocked_by_tenant = dataclasses.replace(earlier, wants_slot=False)
+    plan = decide(observed(queued=[blocked_by_tenant]), SETTINGS, T0)
+    assert plan.status["phase"] == "Running" and len(plan.write_leases) == 2
+    # A run queued after this one never holds it up either.
+    later = QueueEntry(T0 + dt.timedelta(minutes=1), T0, "zzz", "dev")
+    assert decide(observed(queued=[later]), SETTINGS, T0).status["phase"] == "Running"
