@@ -576,7 +576,12 @@ class _Pipeline:
             self.first_seen.setdefault(batch.table, time.perf_counter())
             started = time.perf_counter()
             span = telemetry.start_span("seed.batch", self.parent, **_batch_attributes(batch))
-            payload = generate(batch.table, self.ctx, batch.start, batch.stop).copy_text()
+            try:
+                payload = generate(batch.table, self.ctx, batch.start, batch.stop).copy_text()
+            except BaseException as exc:
+                telemetry.mark_failed(span, exc)
+                span.end()
+                raise
             sha256 = hashlib.sha256(payload).hexdigest()
             self.digests[batch.table].update(payload)
             self.tables[batch.table].rows += batch.rows
