@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from seedlib import telemetry
 from seedlib.catalog import TABLES
 from seedlib.db import store
 from seedlib.db.session import Connection, scope
@@ -143,6 +144,20 @@ def publish_run_report(
     clock: Callable[[], dt.datetime],
 ) -> ReportRef:
     """Build, seal, store, read back and verify the report of a finished run; index it."""
+    with telemetry.span("seed.report.publish") as span:
+        ref = _publish(conn, ctx, run_id, evidence, clock=clock)
+        span.set_attribute("verified", ref.verified)
+    return ref
+
+
+def _publish(
+    conn: Connection,
+    ctx: Context,
+    run_id: uuid.UUID,
+    evidence: Evidence,
+    *,
+    clock: Callable[[], dt.datetime],
+) -> ReportRef:
     spec = ctx.spec
     run = store.run_record(conn, spec.tenant, spec.environment, run_id)
     if run is None:

@@ -1,12 +1,14 @@
 """Preflight: everything a run needs, checked before a single row is written.
 
 In order: the salt of the profile's ``saltVersion`` is readable (Vault; ``VaultUnavailable`` 4,
-``SaltDrift`` 2); the WORM store is reachable and write-once (``WormUnavailable`` 4); PostgreSQL is
-reachable (4), migrated, with row-level security enabled and forced on every seeded table and a
-writer role that neither bypasses RLS nor owns a table (``RlsDisabled`` 6); the tenant's datasets
-admit the run (no referenceDatetime/saltVersion/version drift, purge not overdue: 2); the estimated
-cost fits the budget (``BudgetExhausted`` 5). Every check is reported; the first failure decides the
-exit code. Preflight only reads.
+``SaltDrift`` 2); the WORM store is reachable and write-once (``WormUnavailable`` 4); the OTLP
+collector accepts an export when seedctl configured telemetry (``TelemetryUnavailable`` 4; a
+dev-isolated run without an endpoint exports to a local file); PostgreSQL is reachable (4),
+migrated, with row-level security enabled and forced on every seeded table and a writer role that
+neither bypasses RLS nor owns a table (``RlsDisabled`` 6); the tenant's datasets admit the run (no
+referenceDatetime/saltVersion/version drift, purge not overdue: 2); the estimated cost fits the
+budget (``BudgetExhausted`` 5). Every check is reported; the first failure decides the exit code.
+Preflight only reads.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from seedlib import telemetry
 from seedlib.db import store
 from seedlib.db.migrate import require_migrated
 from seedlib.db.session import Connection, writer
@@ -119,6 +122,30 @@ def run_preflight(
     clock: Callable[[], dt.datetime],
 ) -> Preflight:
     """Run every check and report them all (raise with ``raise_for_failure``)."""
+    with telemetry.span("seed.preflight") as span:
+        report = _run_checks(
+            spec,
+            salts=salts,
+            worm=worm,
+            database_url=database_url,
+            cost_per_million_rows=cost_per_million_rows,
+            clock=clock,
+        )
+        span.set_attribute("passed", report.passed)
+        if (error := report.first_error) is not None:
+            telemetry.mark_failed(span, error)
+    return report
+
+
+def _run_checks(
+    spec: SeedProfileSpec,
+    *,
+    salts: SaltProvider,
+    worm: WormStore | None,
+    database_url: str,
+    cost_per_million_rows: Decimal,
+    clock: Callable[[], dt.datetime],
+) -> Preflight:
     report = Preflight()
 
     def salt_check() -> str:
@@ -134,6 +161,8 @@ def run_preflight(
             return "write-once storage reachable"
 
         _attempt(report, "worm", worm_check)
+    if telemetry.active() is not None:  # seedctl configured it; library callers did not
+        _attempt(report, "telemetry", telemetry.check_export)
 
     def database_check() -> str:
         with writer(database_url, application="seedctl-preflight") as conn:
@@ -154,6 +183,7 @@ def run_preflight(
                 f"estimated cost R$ {cost} for {rows} rows exceeds the cap R$ {cap}",
                 hint="raise spec.budget.costCapBrl or lower the volumetry",
             )
+        telemetry.set_budget_remaining(float(cap - cost))
         return f"estimated R$ {cost} of R$ {cap} ({(cost / cap * 100 if cap else 0):.0f} %)"
 
     if report.context is not None:

@@ -18,6 +18,7 @@ import queue
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +26,7 @@ from typing import Any
 
 import psycopg
 
+from seedlib import telemetry
 from seedlib.catalog import TABLES
 from seedlib.db import store
 from seedlib.db.loader import BatchOutcome, copy_rows, load_batch
@@ -49,6 +51,7 @@ __all__ = [
     "RunOptions",
     "RunSummary",
     "TableSummary",
+    "fail_run",
     "finish_run",
     "run_batch",
     "run_profile",
@@ -72,6 +75,8 @@ class RunOptions:
     idempotency_key: str | None = None
     batch_rows: int = DEFAULT_BATCH_ROWS
     jobs: int = 1
+    run_id: uuid.UUID | None = None
+    """The run's id (default: a new one); seedctl sets it first so that every span carries it."""
 
 
 @dataclass(slots=True)
@@ -168,7 +173,7 @@ def run_profile(
     ctx = checks.context
     key = options.idempotency_key or f"seed-data:{spec.manifest_hash}"
     summary = RunSummary(
-        uuid.uuid4(),
+        options.run_id or uuid.uuid4(),
         spec.tenant,
         spec.environment,
         spec.mode.value,
@@ -207,9 +212,22 @@ def run_profile(
                 manifest_path,
             )
             assert evidence is not None
+            _telemetry_gate(conn, summary, spec, clock)
             _publish(conn, ctx, summary, evidence, clock)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _telemetry_gate(
+    conn: Connection, summary: RunSummary, spec: SeedProfileSpec, clock: Clock
+) -> None:
+    """Export every span and metric of the run before its report exists: a run whose telemetry
+    is lost is failed (TelemetryUnavailable) and gets no verified report."""
+    try:
+        telemetry.flush()
+    except SeedError as exc:
+        _record_end(conn, summary, spec, clock, exc)
+        raise
 
 
 def _recall(
@@ -249,23 +267,44 @@ def run_batch(
     then write or verify the batch and its checkpoint."""
     spec = ctx.spec
     dataset_id = dataset_id_of(ctx.spec)
-    with writer(url, application="seedctl-batch") as conn:
+    with (
+        writer(url, application="seedctl-batch") as conn,
+        telemetry.span("seed.batch", **_batch_attributes(batch)) as span,
+    ):
+        started = time.perf_counter()
         require_migrated(conn)
         existing = store.datasets(conn, spec.tenant, spec.environment)
         if not any(d.dataset_id == dataset_id for d in existing):
             admit(spec, [d.facts for d in existing], clock())
             _record_dataset(conn, spec, dataset_id, batch.rows, clock())
         payload = generate(batch.table, ctx, batch.start, batch.stop).copy_text()
-        return load_batch(
-            conn,
-            ctx,
-            dataset_id=dataset_id,
-            batch=batch,
-            payload=payload,
-            sha256=hashlib.sha256(payload).hexdigest(),
-            run_id=run_id,
-            now=clock(),
+        with telemetry.span("seed.copy", **_batch_attributes(batch)) as copy:
+            outcome = load_batch(
+                conn,
+                ctx,
+                dataset_id=dataset_id,
+                batch=batch,
+                payload=payload,
+                sha256=hashlib.sha256(payload).hexdigest(),
+                run_id=run_id,
+                now=clock(),
+            )
+            copy.set_attribute("written", outcome.written)
+        span.set_attribute("written", outcome.written)
+        telemetry.record_batch(
+            (time.perf_counter() - started) * 1000, batch.table, batch.rows, outcome.written
         )
+        window = dt.timedelta(seconds=spec.rate_limit.window_seconds)
+        recent = store.batches_committed_since(
+            conn, spec.tenant, spec.environment, dataset_id, clock() - window
+        )
+        telemetry.set_rate_limit_remaining(max(spec.rate_limit.limit - recent, 0))
+        return outcome
+
+
+def _batch_attributes(batch: BatchSpec) -> dict[str, str | int]:
+    """What a batch span says about its batch: the table and the row range, never a value."""
+    return {"batch_id": batch.id, "table": batch.table, "rows": batch.rows}
 
 
 def _record_dataset(
@@ -309,6 +348,7 @@ def _run(
     manifest_path: str | None,
 ) -> None:
     spec = ctx.spec
+    ids = telemetry.run_ids()
     store.record_run_start(
         conn,
         run_id=summary.run_id,
@@ -322,6 +362,8 @@ def _run(
         now=clock(),
         manifest_path=manifest_path,
         profile=spec.model_dump(mode="json", by_alias=True, exclude_unset=True),
+        trace_id=ids[0] if ids else None,
+        span_id=ids[1] if ids else None,
     )
     try:
         if admission.purge_first is not None:
@@ -396,6 +438,8 @@ class _Work:
     batch: BatchSpec
     payload: bytes
     sha256: str
+    span: telemetry.Span
+    started: float
 
 
 class _Levels:
@@ -453,9 +497,22 @@ class _Pipeline:
         self.finished = 0
         self.lock = threading.Lock()
         self.batches: list[dict[str, Any]] = []
+        self.parent = telemetry.current_span()  # seed.run: writer threads do not inherit it
+        self.recent: deque[float] = deque()
 
-    def record(self, outcome: BatchOutcome, level: int) -> None:
+    def record(self, outcome: BatchOutcome, level: int, started: float) -> None:
+        window = self.ctx.spec.rate_limit.window_seconds
+        telemetry.record_batch(
+            (time.perf_counter() - started) * 1000, outcome.table, outcome.rows, outcome.written
+        )
         with self.lock:
+            now = time.monotonic()
+            self.recent.append(now)
+            while self.recent and self.recent[0] <= now - window:
+                self.recent.popleft()
+            telemetry.set_rate_limit_remaining(
+                max(self.ctx.spec.rate_limit.limit - len(self.recent), 0)
+            )
             self.batches.append(
                 {
                     "id": outcome.batch_id,
@@ -480,30 +537,51 @@ class _Pipeline:
             with writer(self.options.database_url, application="seedctl-batch") as conn:
                 while (item := self.work.get()) is not None:
                     if not self.levels.wait_for(item.batch.level):
+                        item.span.end()
                         continue
-                    outcome = load_batch(
-                        conn,
-                        self.ctx,
-                        dataset_id=self.dataset_id,
-                        batch=item.batch,
-                        payload=item.payload,
-                        sha256=item.sha256,
-                        run_id=self.run_id,
-                        now=self.clock(),
-                    )
-                    self.record(outcome, item.batch.level)
+                    try:
+                        outcome = self.load(conn, item)
+                    except BaseException as exc:
+                        telemetry.mark_failed(item.span, exc)
+                        raise
+                    finally:
+                        item.span.end()
+                    self.record(outcome, item.batch.level, item.started)
         except BaseException as exc:  # handed to the main thread, which re-raises it
             self.errors.append(exc)
             self.levels.fail()
-            while self.work.get() is not None:  # drain: the producer must never block on us
-                pass
+            while (item := self.work.get()) is not None:  # drain: the producer must never block
+                item.span.end()
+
+    def load(self, conn: Connection, item: _Work) -> BatchOutcome:
+        with telemetry.span_under(item.span, "seed.copy", **_batch_attributes(item.batch)) as copy:
+            outcome = load_batch(
+                conn,
+                self.ctx,
+                dataset_id=self.dataset_id,
+                batch=item.batch,
+                payload=item.payload,
+                sha256=item.sha256,
+                run_id=self.run_id,
+                now=self.clock(),
+            )
+            copy.set_attribute("written", outcome.written)
+        item.span.set_attribute("written", outcome.written)
+        return outcome
 
     def produce(self, done: dict[tuple[str, int], store.Checkpoint]) -> None:
         for batch in self.plan:
             if self.levels.failed:
                 return
             self.first_seen.setdefault(batch.table, time.perf_counter())
-            payload = generate(batch.table, self.ctx, batch.start, batch.stop).copy_text()
+            started = time.perf_counter()
+            span = telemetry.start_span("seed.batch", self.parent, **_batch_attributes(batch))
+            try:
+                payload = generate(batch.table, self.ctx, batch.start, batch.stop).copy_text()
+            except BaseException as exc:
+                telemetry.mark_failed(span, exc)
+                span.end()
+                raise
             sha256 = hashlib.sha256(payload).hexdigest()
             self.digests[batch.table].update(payload)
             self.tables[batch.table].rows += batch.rows
@@ -512,11 +590,15 @@ class _Pipeline:
                 batch.stop,
                 sha256,
             ):
+                span.set_attribute("written", False)
+                span.end()
                 self.record(
-                    BatchOutcome(batch.id, batch.table, batch.rows, sha256, 0.0, False), batch.level
+                    BatchOutcome(batch.id, batch.table, batch.rows, sha256, 0.0, False),
+                    batch.level,
+                    started,
                 )
                 continue
-            self.work.put(_Work(batch, payload, sha256))
+            self.work.put(_Work(batch, payload, sha256, span, started))
 
     def run(self, done: dict[tuple[str, int], store.Checkpoint]) -> list[TableSummary]:
         workers = [
@@ -568,20 +650,26 @@ def _dry_run(
             done = {}
         for count, batch in enumerate(plan, start=1):
             started = time.perf_counter()
-            payload = generate(batch.table, ctx, batch.start, batch.stop).copy_text()
-            sha256 = hashlib.sha256(payload).hexdigest()
-            checkpoint = done.get((batch.table, batch.start))
-            if checkpoint is not None and (checkpoint.stop_row, checkpoint.sha256) != (
-                batch.stop,
-                sha256,
-            ):
-                raise InvalidInputError(
-                    Reason.DETERMINISM_VIOLATION,
-                    f"batch {batch.id} differs from its checkpoint",
-                    hint="purge the tenant and reseed",
-                )
-            if checkpoint is None:
-                copy_rows(conn, batch.table, payload)
+            with telemetry.span("seed.batch", **_batch_attributes(batch)) as span:
+                payload = generate(batch.table, ctx, batch.start, batch.stop).copy_text()
+                sha256 = hashlib.sha256(payload).hexdigest()
+                checkpoint = done.get((batch.table, batch.start))
+                if checkpoint is not None and (checkpoint.stop_row, checkpoint.sha256) != (
+                    batch.stop,
+                    sha256,
+                ):
+                    raise InvalidInputError(
+                        Reason.DETERMINISM_VIOLATION,
+                        f"batch {batch.id} differs from its checkpoint",
+                        hint="purge the tenant and reseed",
+                    )
+                if checkpoint is None:
+                    with telemetry.span("seed.copy", **_batch_attributes(batch)):
+                        copy_rows(conn, batch.table, payload)
+                span.set_attribute("written", checkpoint is None)
+            telemetry.record_batch(
+                (time.perf_counter() - started) * 1000, batch.table, batch.rows, False
+            )
             digests[batch.table].update(payload)
             table = tables[batch.table]
             table.rows += batch.rows
@@ -613,6 +701,7 @@ def start_run(
     more. Purges the carga/dr dataset the run replaces and records the dataset it writes.
     """
     dataset = dataset_id_of(spec)
+    ids = telemetry.run_ids()
     with writer(url, application="seedctl-preflight") as conn:
         if store.run_record(conn, spec.tenant, spec.environment, run_id) is not None:
             return
@@ -631,6 +720,8 @@ def start_run(
             now=clock(),
             manifest_path=manifest_path,
             profile=spec.model_dump(mode="json", by_alias=True, exclude_unset=True),
+            trace_id=ids[0] if ids else None,
+            span_id=ids[1] if ids else None,
         )
         if admission.purge_first is not None:
             store.purge_dataset(conn, spec.tenant, spec.environment, dataset)
@@ -692,4 +783,25 @@ def finish_run(
             now=clock(),
             batches=batches,
             cancelled=cancelled,
+        )
+
+
+def fail_run(
+    spec: SeedProfileSpec, url: str, *, run_id: uuid.UUID, error: SeedError, clock: Clock = utc_now
+) -> None:
+    """Mark a finished run failed with ``error`` (its report Job could not export its telemetry),
+    keeping what it recorded; a report published later says ``failed``."""
+    with writer(url, application="seedctl-report") as conn:
+        run = store.run_record(conn, spec.tenant, spec.environment, run_id)
+        if run is None:
+            return
+        store.record_run_end(
+            conn,
+            run_id=run_id,
+            tenant=spec.tenant,
+            environment=spec.environment,
+            exit_code=int(error.exit_code),
+            reason=error.reason.value,
+            summary=dict(run.get("summary") or {}),
+            now=clock(),
         )

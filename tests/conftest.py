@@ -134,3 +134,19 @@ def bucket(s3_endpoint: str) -> str:
     name = f"worm-{next(_buckets)}-{os.getpid()}"
     s3_client(s3_endpoint).create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)  # type: ignore[attr-defined]
     return name
+
+
+# -- OpenTelemetry collector (a real OTLP/HTTP receiver) ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def otlp() -> Iterator[Any]:
+    """A real OTLP/HTTP receiver for the session: ``.endpoint`` (for OTEL_EXPORTER_OTLP_ENDPOINT),
+    ``.spans(name=None)``, ``.points(metric=None)``, ``.metric_names()``, ``.clear()``, and
+    ``.stop()``/``.start()`` for outages (a test that stops it starts it again)."""
+    from tests.otlp import OtlpReceiver
+
+    receiver = OtlpReceiver()
+    receiver.start()
+    yield receiver
+    receiver.stop()

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import getpass
 import json
+import logging
 import os
 import socket
 import sys
 import uuid
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from seedlib import telemetry
 from seedlib.catalog import CATALOG
 from seedlib.db import store
 from seedlib.db.embedded import DEFAULT_DATA_DIR, embedded_url
@@ -30,12 +34,14 @@ from seedlib.errors import (
 )
 from seedlib.evidence import Evidence, publish_run_report
 from seedlib.generator import Context
+from seedlib.logs import bind_log_context
 from seedlib.plan import DEFAULT_BATCH_ROWS, BatchSpec, level_of, parse_batch_id
 from seedlib.preflight import run_preflight
 from seedlib.profile import SeedProfile, SeedProfileSpec
 from seedlib.runner import (
     RunOptions,
     RunSummary,
+    fail_run,
     finish_run,
     run_batch,
     run_profile,
@@ -49,10 +55,13 @@ from seedlib.validation import load_profile_spec, validate_document
 from seedlib.vault import TransitSigner, VaultSaltProvider
 from seedlib.worm import LocalWorm, S3Worm, verify_report
 
-__all__ = ["register"]
+__all__ = ["register", "termination_message"]
 
 URL_ENV = "SEED_DATABASE_URL"
+RUN_ID_ENV = "SEED_RUN_ID"
 TERMINATION_LIMIT = 4096
+
+log = logging.getLogger("seedctl")
 
 
 def register(commands: Any) -> None:
@@ -266,6 +275,45 @@ def _local_dir() -> Path:
     return Path(os.environ.get("SEED_LOCAL_DIR", ".seed"))
 
 
+@contextlib.contextmanager
+def _observed(dev_isolated: bool) -> Iterator[telemetry.Telemetry]:
+    """Telemetry for one command: configured first, flushed last. A command whose telemetry was
+    lost fails with TelemetryUnavailable (exit 4); when the command failed anyway, its own error
+    wins and the failure's spans are exported if they can be."""
+    current = telemetry.configure(dev_isolated=dev_isolated, console_dir=_local_dir())
+    try:
+        yield current
+    except BaseException:
+        with contextlib.suppress(SeedError):
+            telemetry.shutdown()
+        raise
+    telemetry.shutdown()
+
+
+def _validated(path: Path, run_id: uuid.UUID | None, dry_run: bool) -> SeedProfileSpec:
+    """The profile, validated under ``seed.manifest.validate``; then the run identity that every
+    later span and log line carries."""
+    with telemetry.span("seed.manifest.validate") as span:
+        spec = _load_profile(path)
+        telemetry.bind(
+            tenant_id=spec.tenant,
+            environment=spec.environment.value,
+            seed_run_id=str(run_id) if run_id else None,
+            manifest_version=spec.version,
+            mode=spec.mode.value,
+            dry_run=dry_run,
+        )
+        bind_log_context(tenant_id=spec.tenant, seed_run_id=str(run_id) if run_id else None)
+        span.set_attributes(telemetry.attributes())
+    return spec
+
+
+def _env_run_id() -> uuid.UUID | None:
+    with contextlib.suppress(ValueError):
+        return uuid.UUID(os.environ.get(RUN_ID_ENV, ""))
+    return None
+
+
 def _salts(dev_isolated: bool) -> SaltProvider:
     if dev_isolated:
         return DevIsolatedSaltProvider(dev_isolated=True)
@@ -323,7 +371,19 @@ class _Progress:
 
 
 def _run(args: argparse.Namespace) -> int:
-    spec = _load_profile(args.profile)
+    # a dry-run Job of the operator is the SeedRun itself: it carries the SeedRun's uid
+    run_id = (_env_run_id() if args.dry_run else None) or uuid.uuid4()
+    with _observed(args.dev_isolated) as observed:
+        with telemetry.span(telemetry.RUN_SPAN) as span:
+            spec = _validated(args.profile, run_id, args.dry_run)
+            span.set_attributes(telemetry.attributes())
+            _seed(args, spec, run_id)
+        if args.output == "text" and observed.console_path is not None:
+            print(f"telemetry: spans in {observed.console_path} (dev-isolated console export)")
+    return ExitCode.OK
+
+
+def _seed(args: argparse.Namespace, spec: SeedProfileSpec, run_id: uuid.UUID) -> RunSummary:
     salts = _salts(args.dev_isolated)
     url = _database(args.database_url)
     counts = Context.build(
@@ -336,6 +396,7 @@ def _run(args: argparse.Namespace) -> int:
         idempotency_key=args.idempotency_key,
         batch_rows=args.batch_rows,
         jobs=args.jobs,
+        run_id=run_id,
     )
     progress = _Progress(spec, dict(counts), args.batch_rows) if args.output == "text" else None
     evidence = None if args.dry_run else _evidence(args.dev_isolated, spec.environment.value)
@@ -343,14 +404,18 @@ def _run(args: argparse.Namespace) -> int:
         spec, salts, options, evidence=evidence, manifest_path=str(args.profile), progress=progress
     )
     outcome = summary.as_dict()
-    _termination_message(
+    termination_message(
         {k: outcome[k] for k in ("runId", "dryRun", "rows", "written", "report")} | {"exitCode": 0}
+    )
+    log.info(
+        "run finished",
+        extra={"rows": summary.rows, "written": summary.written, "dry_run": summary.dry_run},
     )
     if args.output == "json":
         print(json.dumps(outcome, indent=2))
     else:
         _print_summary(summary)
-    return ExitCode.OK
+    return summary
 
 
 def _print_summary(summary: RunSummary) -> None:
@@ -385,20 +450,35 @@ def _print_summary(summary: RunSummary) -> None:
 
 def _batch(args: argparse.Namespace) -> int:
     batch_id = args.batch_id
+    run_id = args.run_id or uuid.uuid4()
     try:
-        table, start, stop = parse_batch_id(batch_id)
-        spec = _load_profile(args.profile)
-        salts = _salts(args.dev_isolated)
-        ctx = Context.build(spec, salts.salt(spec.tenant, spec.environment, spec.salt_version))
-        if not 0 <= start < stop <= ctx.count(table):
-            raise InvalidInputError(
-                Reason.PROFILE_INVALID,
-                f"batch {batch_id} is outside {table}'s {ctx.count(table)} rows",
-                hint="take batch ids from the plan",
+        with _observed(args.dev_isolated):
+            table, start, stop = parse_batch_id(batch_id)
+            spec = _validated(args.profile, run_id, False)
+            salts = _salts(args.dev_isolated)
+            ctx = Context.build(spec, salts.salt(spec.tenant, spec.environment, spec.salt_version))
+            if not 0 <= start < stop <= ctx.count(table):
+                raise InvalidInputError(
+                    Reason.PROFILE_INVALID,
+                    f"batch {batch_id} is outside {table}'s {ctx.count(table)} rows",
+                    hint="take batch ids from the plan",
+                )
+            batch = BatchSpec(level_of(CATALOG[table]), table, start, stop)
+            outcome = run_batch(ctx, batch, _database(args.database_url), run_id)
+            log.info(
+                "batch loaded",
+                extra={
+                    "batch_id": outcome.batch_id,
+                    "table": outcome.table,
+                    "rows": outcome.rows,
+                    "written": outcome.written,
+                },
             )
-        batch = BatchSpec(level_of(CATALOG[table]), table, start, stop)
-        outcome = run_batch(ctx, batch, _database(args.database_url), args.run_id or uuid.uuid4())
     except SeedError as exc:
+        log.error(
+            "batch failed",
+            extra={"batch_id": batch_id, "reason": exc.reason, "exit_code": int(exc.exit_code)},
+        )
         _print_line(
             {
                 "batchId": batch_id,
@@ -423,7 +503,7 @@ def _batch(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _termination_message(body: dict[str, Any]) -> None:
+def termination_message(body: dict[str, Any]) -> None:
     """In a Pod, also leave the result where the kubelet reads the termination message: a
     successful container's stdout is not copied there (FallbackToLogsOnError only covers
     failures), and the operator reads every Job's outcome from it."""
@@ -443,7 +523,7 @@ def _termination_message(body: dict[str, Any]) -> None:
 
 
 def _print_line(body: dict[str, Any]) -> None:
-    _termination_message(body)
+    termination_message(body)
     line = json.dumps(body, separators=(",", ":"))
     if len(line.encode()) > TERMINATION_LIMIT:  # the termination message is capped at 4 KiB
         body["message"] = str(body.get("message", ""))[:512]
@@ -511,7 +591,12 @@ def _profile_from_env(name: str) -> SeedProfileSpec:
 
 
 def _preflight(args: argparse.Namespace) -> int:
-    spec = _load_profile(args.profile)
+    with _observed(args.dev_isolated):
+        return _checks(args)
+
+
+def _checks(args: argparse.Namespace) -> int:
+    spec = _validated(args.profile, args.run_id, False)
     evidence = _evidence(args.dev_isolated, spec.environment.value)
     result = run_preflight(
         spec,
@@ -522,7 +607,7 @@ def _preflight(args: argparse.Namespace) -> int:
         clock=utc_now,
     )
     verdict = {"passed": result.passed, "checks": [c.as_dict() for c in result.checks]}
-    _termination_message(verdict)
+    termination_message(verdict)
     if args.output == "json":
         print(json.dumps(verdict, indent=2))
     else:
@@ -567,17 +652,24 @@ def _report(args: argparse.Namespace) -> int:
             f"{args.target!r} is not a run id",
             hint="seedctl report RUN_ID --profile FILE, or seedctl report verify URI",
         ) from None
-    spec = _load_profile(args.profile)
-    salts = _salts(args.dev_isolated)
-    ctx = Context.build(spec, salts.salt(spec.tenant, spec.environment, spec.salt_version))
-    evidence = _evidence(args.dev_isolated, spec.environment.value)
-    url = _database(args.database_url)
-    if args.finish_run:
-        rows = int(os.environ.get("SEED_BATCH_ROWS", DEFAULT_BATCH_ROWS))
-        finish_run(ctx, url, run_id=run_id, batch_rows=rows, cancelled=args.cancelled)
-    with writer(url, application="seedctl-report") as conn:
-        ref = publish_run_report(conn, ctx, run_id, evidence, clock=utc_now)
-    _termination_message(ref.as_status())
+    with _observed(args.dev_isolated):
+        spec = _validated(args.profile, run_id, False)
+        salts = _salts(args.dev_isolated)
+        ctx = Context.build(spec, salts.salt(spec.tenant, spec.environment, spec.salt_version))
+        evidence = _evidence(args.dev_isolated, spec.environment.value)
+        url = _database(args.database_url)
+        if args.finish_run:
+            rows = int(os.environ.get("SEED_BATCH_ROWS", DEFAULT_BATCH_ROWS))
+            finish_run(ctx, url, run_id=run_id, batch_rows=rows, cancelled=args.cancelled)
+        try:  # the run's telemetry must be out before its report can be verified
+            telemetry.flush()
+        except SeedError as exc:
+            fail_run(spec, url, run_id=run_id, error=exc)
+            raise
+        with writer(url, application="seedctl-report") as conn:
+            ref = publish_run_report(conn, ctx, run_id, evidence, clock=utc_now)
+        log.info("report published", extra={"uri": ref.uri, "verified": ref.verified})
+    termination_message(ref.as_status())
     print(json.dumps(ref.as_status()))
     return ExitCode.OK
 

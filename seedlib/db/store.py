@@ -25,6 +25,7 @@ __all__ = [
     "Checkpoint",
     "StoredDataset",
     "advisory_lock",
+    "batches_committed_since",
     "checkpoints",
     "datasets",
     "delete_rows",
@@ -254,13 +255,17 @@ def record_run_start(
     now: dt.datetime,
     manifest_path: str | None = None,
     profile: dict[str, Any] | None = None,
+    trace_id: str | None = None,
+    span_id: str | None = None,
 ) -> None:
+    """Open a run; ``trace_id``/``span_id`` (hex) are its seed.run span's, for the report."""
     with conn.transaction():
         scope(conn, tenant, environment, None)
         conn.execute(
             "INSERT INTO seeding.runs (run_id, tenant, environment, mode, manifest_hash, "
-            "idempotency_key, requested_by, dry_run, status, started_at, manifest_path, profile) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'running', %s, %s, %s)",
+            "idempotency_key, requested_by, dry_run, status, started_at, manifest_path, profile, "
+            "trace_id, span_id) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'running', %s, %s, %s, %s, %s)",
             (
                 run_id,
                 tenant,
@@ -273,6 +278,8 @@ def record_run_start(
                 now,
                 manifest_path,
                 Jsonb(profile) if profile is not None else None,
+                trace_id,
+                span_id,
             ),
         )
 
@@ -306,6 +313,19 @@ def record_run_end(
                 run_id,
             ),
         )
+
+
+def batches_committed_since(
+    conn: Connection, tenant: str, environment: str, dataset_id: uuid.UUID, since: dt.datetime
+) -> int:
+    """Batches of the dataset committed at or after ``since`` (the rate-limit window's usage)."""
+    with conn.transaction():
+        scope(conn, tenant, environment, dataset_id)
+        row = conn.execute(
+            "SELECT count(*) FROM seeding.batches WHERE dataset_id = %s AND committed_at >= %s",
+            (dataset_id, since),
+        ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def run_record(

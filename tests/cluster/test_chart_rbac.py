@@ -72,6 +72,7 @@ def chart(control_plane: Any, namespace: str, runner_env: dict[str, str]) -> Ite
         f"runner.vault.kvMount={runner_env['SEED_VAULT_KV_MOUNT']}",
         f"runner.s3.endpoint={runner_env['SEED_S3_ENDPOINT']}",
         f"runner.s3.wormBucket={runner_env['SEED_WORM_BUCKET']}",
+        f"runner.otlp.endpoint={runner_env['OTEL_EXPORTER_OTLP_ENDPOINT']}",
     )
     text = template_text(namespace, sets=sets)
     control_plane.kubectl("apply", "-f", "-", input=text)

@@ -29,7 +29,13 @@ OPERATOR_LOG: list[Path] = []
 
 @pytest.fixture
 def runner_env(
-    bao: Any, s3_endpoint: str, bucket: str, database_url: str, namespace: str, control_plane: Any
+    bao: Any,
+    s3_endpoint: str,
+    bucket: str,
+    database_url: str,
+    namespace: str,
+    control_plane: Any,
+    otlp: Any,
 ) -> dict[str, str]:
     """What the chart's seed-runner-env Secret would hold, created in the namespace."""
     mount = f"kv-{namespace}"
@@ -48,6 +54,7 @@ def runner_env(
         "SEED_VAULT_KV_MOUNT": mount,
         "SEED_S3_ENDPOINT": s3_endpoint,
         "SEED_WORM_BUCKET": bucket,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint,
     }
     secret = {
         "apiVersion": "v1",

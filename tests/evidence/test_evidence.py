@@ -30,7 +30,12 @@ _mounts = itertools.count()
 
 @pytest.fixture
 def vault_env(
-    monkeypatch: pytest.MonkeyPatch, bao: Bao, s3_endpoint: str, bucket: str, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch,
+    bao: Bao,
+    s3_endpoint: str,
+    bucket: str,
+    tmp_path: Path,
+    otlp: Any,
 ) -> Bao:
     """Environment of a clustered run: its own KV mount (so salt versions start at 1), the bucket."""
     mount = f"kv{next(_mounts)}"
@@ -43,6 +48,7 @@ def vault_env(
         "SEED_S3_ENDPOINT": s3_endpoint,
         "SEED_WORM_BUCKET": bucket,
         "SEED_LOCAL_DIR": str(tmp_path / "local"),
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint,
     }.items():
         monkeypatch.setenv(key, value)
     bao.client().secrets.kv.v2.create_or_update_secret(
@@ -171,7 +177,7 @@ def test_each_outage_fails_closed_with_zero_rows(
 def test_preflight_lists_every_check_and_writes_nothing(vault_env, database_url, capsys):
     assert main(["preflight", str(DEV_A), "--database-url", database_url, "-o", "json"]) == 0
     checks = json.loads(capsys.readouterr().out)["checks"]
-    assert [c["check"] for c in checks] == ["salt", "worm", "database", "budget"]
+    assert [c["check"] for c in checks] == ["salt", "worm", "telemetry", "database", "budget"]
     assert all(c["ok"] for c in checks)
     assert all(count == 0 for count in table_counts(database_url).values())
 
