@@ -100,7 +100,14 @@ def chart_operator(
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEED_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "seed_operator"],
-        env={**env, **config["data"], "KUBECONFIG": str(kubeconfig)},
+        env={
+            **env,
+            **config["data"],
+            "KUBECONFIG": str(kubeconfig),
+            # the chart's ports are fixed; on a shared test machine, free ones
+            "SEED_LIVENESS_PORT": str(free_port()),
+            "SEED_METRICS_PORT": str(free_port()),
+        },
         cwd=REPO,
         stdout=log,
         stderr=log,
