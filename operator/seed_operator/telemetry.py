@@ -42,7 +42,6 @@ __all__ = [
     "RunTracer",
     "configure_tracing",
     "emit_run_span",
-    "install",
     "pinned",
     "shutdown_tracing",
     "validation_span",
@@ -160,17 +159,12 @@ def configure_tracing(env: Mapping[str, str] | None = None) -> RunTracer | None:
         sampler=ALWAYS_ON,  # one span per run: the Jobs' spans are sampled, so is their parent
         resource=Resource.create({"service.name": SERVICE_NAME}),
         id_generator=PinnedIdGenerator(),
+        shutdown_on_exit=False,  # shutdown_tracing() flushes, from kopf's cleanup and main()
     )
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     _TRACER = RunTracer(provider)
     log.info("exporting spans over OTLP/HTTP to %s as %s", endpoint, SERVICE_NAME)
     return _TRACER
-
-
-def install(tracer: RunTracer | None) -> None:
-    """Use this tracer from now on (tests: one with an in-memory exporter)."""
-    global _TRACER  # noqa: PLW0603
-    _TRACER = tracer
 
 
 def emit_run_span(run: RunSpan) -> bool:
@@ -189,6 +183,8 @@ def validation_span(
 
 
 def shutdown_tracing(**_: Any) -> None:
-    """Flush and stop the exporter (at operator shutdown)."""
-    if _TRACER is not None:
-        _TRACER.shutdown()
+    """Flush and stop the exporter (at operator shutdown); a second call does nothing."""
+    global _TRACER
+    tracer, _TRACER = _TRACER, None
+    if tracer is not None:
+        tracer.shutdown()

@@ -370,3 +370,43 @@ def test_reconcile_histogram_and_the_exposition_text():
     text = generate_latest(metrics.registry).decode()
     assert 'seed_operator_seedruns{environment="dev",phase="Running"} 1.0' in text
     assert "# TYPE seed_operator_batch_outcomes_total counter" in text
+
+
+def test_without_an_endpoint_the_operator_exports_nothing_and_says_so(caplog):
+    from seed_operator import telemetry
+
+    with caplog.at_level("WARNING", logger="seed_operator.telemetry"):
+        assert telemetry.configure_tracing({}) is None
+    assert [
+        r.getMessage() for r in caplog.records if "OTEL_EXPORTER_OTLP_ENDPOINT" in r.getMessage()
+    ]
+    run = finished_run_span(
+        UID, T0, finished_status(), dry_run=False, manifest_version=None, now=T0
+    )
+    assert telemetry.emit_run_span(run) is False
+    with telemetry.validation_span(run_trace_id(UID), run_span_id(UID), {}) as span:
+        assert span is None
+
+
+def test_with_an_endpoint_the_operator_exports_over_otlp_http():
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    from seed_operator import telemetry
+
+    tracer = telemetry.configure_tracing({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"})
+    try:
+        assert tracer is not None
+        assert tracer.provider.resource.attributes["service.name"] == "seed-operator"
+        (processor,) = tracer.provider._active_span_processor._span_processors
+        assert isinstance(processor._batch_processor._exporter, OTLPSpanExporter)
+    finally:
+        telemetry.shutdown_tracing()
+        telemetry.shutdown_tracing()  # idempotent: kopf's cleanup and main() both call it
+    assert (
+        telemetry.emit_run_span(
+            finished_run_span(
+                UID, T0, finished_status(), dry_run=False, manifest_version=None, now=T0
+            )
+        )
+        is False
+    )
