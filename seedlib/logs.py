@@ -164,6 +164,10 @@ def _field(value: object) -> object:
     return REDACTED
 
 
+_IDS: Final = frozenset({"tenant_id", "seed_run_id", "trace_id", "span_id"})
+"""Taken from a record's ``extra=`` when the context has none (the operator passes them per run)."""
+
+
 def redacted_fields(record: logging.LogRecord) -> dict[str, Any]:
     """The record as the dict a log line carries (shared by the JSON and text renderings)."""
     out: dict[str, Any] = {
@@ -179,9 +183,11 @@ def redacted_fields(record: logging.LogRecord) -> dict[str, Any]:
     out["trace_id"], out["span_id"] = ids if ids else (None, None)
     out["pii_redacted"] = True
     for key, value in record.__dict__.items():
-        if key in _STANDARD or key.startswith("_") or key in out:
+        if key in _STANDARD or key.startswith(("_", "k8s_")):  # k8s_*: kopf's own bookkeeping
             continue
-        out[key] = _field(value) if key in FIELDS else REDACTED
+        if key in out and (out[key] is not None or key not in _IDS):
+            continue
+        out[key] = _field(value) if key in FIELDS or key in _IDS else REDACTED
     if record.exc_info and record.exc_info[0] is not None:
         out["exc_type"] = record.exc_info[0].__name__
         frames = traceback.extract_tb(record.exc_info[2])[-8:]

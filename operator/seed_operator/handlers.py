@@ -19,6 +19,7 @@ import contextlib
 import datetime as dt
 import functools
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,9 +28,9 @@ import kubernetes
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from seed_operator import consts
+from seed_operator import consts, telemetry
 from seed_operator.conditions import Progress
-from seed_operator.jobs import LABEL_PREFIX
+from seed_operator.jobs import LABEL_PREFIX, batch_outcome
 from seed_operator.leases import (
     LeaseState,
     classify_lease,
@@ -37,9 +38,24 @@ from seed_operator.leases import (
     slot_lease_names,
     tenant_lease_name,
 )
+from seed_operator.metrics import METRICS
 from seed_operator.queue import QueueEntry
-from seed_operator.reconcile import JobState, JobView, Observed, Plan, decide
+from seed_operator.reconcile import (
+    JobState,
+    JobView,
+    Observed,
+    Plan,
+    decide,
+    leases_held_after,
+)
 from seed_operator.settings import OperatorSettings
+from seed_operator.tracecontext import (
+    finished_run_span,
+    log_fields,
+    run_attributes,
+    run_span_id,
+    run_trace_id,
+)
 from seedlib.errors import Reason
 from seedlib.profile import SeedProfileSpec
 from seedlib.run import Phase, SeedRunSpec
@@ -54,6 +70,7 @@ __all__ = [
     "release_run",
     "run_changed",
     "run_daemon",
+    "stop_telemetry",
 ]
 
 SETTINGS = OperatorSettings()
@@ -114,8 +131,10 @@ def _parse_time(value: Any) -> dt.datetime:
 
 
 def _profile(
-    namespace: str, name: str
+    namespace: str, name: str, run: kopf.Body | None = None
 ) -> tuple[SeedProfileSpec | None, tuple[Reason, str, str] | None]:
+    """The run's profile, validated; ``run`` (the SeedRun, on its first validation only) puts the
+    validation in a ``seed.manifest.validate`` span of the run's trace."""
     try:
         body = _custom().get_namespaced_custom_object(
             consts.API_GROUP, consts.VERSION, namespace, consts.PROFILE_PLURAL, name
@@ -128,12 +147,33 @@ def _profile(
                 "apply the profile first (sync wave 0)",
             )
         raise
-    model, violations = validate_profile_spec(body.get("spec"))
+    if run is None:
+        model, violations = validate_profile_spec(body.get("spec"))
+    else:
+        uid = run["metadata"]["uid"]
+        raw = body.get("spec") or {}
+        attributes = run_attributes(
+            uid,
+            tenant=_text(raw.get("tenant")),
+            environment=_text(raw.get("environment")),
+            manifest_version=_text(raw.get("version")),
+            mode=_text(raw.get("mode")),
+            dry_run=bool((run.get("spec") or {}).get("dryRun")),
+        )
+        with telemetry.validation_span(run_trace_id(uid), run_span_id(uid), attributes) as span:
+            model, violations = validate_profile_spec(body.get("spec"))
+            if span is not None:
+                span.set_attribute("seed.manifest.valid", model is not None)
+                span.set_attribute("seed.manifest.violations", len(violations))
     if model is None:
         first = violations[0]
         more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
         return None, (Reason.PROFILE_INVALID, f"{first.path}: {first.message}{more}", first.hint)
     return model, None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _jobs(namespace: str, uid: str) -> dict[str, JobView]:
@@ -209,7 +249,11 @@ def queued_runs(body: kopf.Body, **_: Any) -> dict[str, QueueEntry]:
 def observe(body: kopf.Body, queued: Iterable[QueueEntry] = ()) -> Observed:
     meta, spec = body["metadata"], SeedRunSpec.model_validate(dict(body["spec"]))
     namespace, uid = meta["namespace"], meta["uid"]
-    profile, problem = _profile(namespace, spec.profile_ref.name)
+    conditions = (body.get("status") or {}).get("conditions") or []
+    first_validation = not any(c.get("type") == "ProfileValid" for c in conditions)
+    profile, problem = _profile(
+        namespace, spec.profile_ref.name, body if first_validation else None
+    )
     labels = _core().read_namespace(namespace).metadata.labels or {}
     tenant_lease = slots = None
     if profile is not None:
@@ -257,11 +301,12 @@ def _write_leases(plan: Plan) -> bool:
     return True
 
 
-def apply(body: kopf.Body, plan: Plan) -> None:
+def apply(body: kopf.Body, plan: Plan) -> bool:
+    """Carry the plan out; False when a Lease write lost a race (nothing else was applied)."""
     meta = body["metadata"]
     namespace = meta["namespace"]
     if not _write_leases(plan):
-        return
+        return False
     batch = _batch()
     for job in plan.create_jobs:
         try:
@@ -290,19 +335,48 @@ def apply(body: kopf.Body, plan: Plan) -> None:
         )
     for kind, reason, message in plan.events:
         kopf.event(body, type=kind, reason=reason, message=message[:1024])
+    return True
 
 
 TERMINAL = frozenset(p.value for p in Phase if p.terminal)
 
 
 def reconcile_run(body: kopf.Body, queued: Iterable[QueueEntry] = ()) -> str | None:
-    """One level-based pass: observe, decide, apply. Returns the phase it left the run in."""
-    phase = (body.get("status") or {}).get("phase")
+    """One level-based pass: observe, decide, apply. Returns the phase it left the run in.
+
+    Also what the pass tells the metrics (its duration, the Leases the run holds after it) and,
+    when the pass finished the run, its ``seed.run`` span."""
+    status = body.get("status") or {}
+    phase, uid = status.get("phase"), body["metadata"]["uid"]
     if phase in TERMINAL and not _holds_leases(body):
+        METRICS.leases_held(uid, status.get("environment"), 0)
         return str(phase)
-    plan = decide(observe(body, queued), SETTINGS, _now())
-    apply(body, plan)
-    return str(plan.status.get("phase"))
+    started = time.perf_counter()
+    try:
+        seen = observe(body, queued)
+        now = _now()
+        plan = decide(seen, SETTINGS, now)
+        applied = apply(body, plan)
+    finally:
+        METRICS.reconcile_seconds.observe(time.perf_counter() - started)
+    after = plan.status.get("phase")
+    METRICS.leases_held(
+        uid, plan.status.get("environment"), leases_held_after(seen, plan if applied else None, now)
+    )
+    if applied and after != phase:
+        fields = log_fields(uid, plan.status.get("tenant"))
+        log.info("SeedRun phase %s -> %s", phase or "-", after, extra=fields)
+        if after in TERMINAL:
+            finished = finished_run_span(
+                uid,
+                seen.created_at,
+                plan.status,
+                dry_run=seen.spec.dry_run,
+                manifest_version=seen.profile.version if seen.profile is not None else None,
+                now=now,
+            )
+            telemetry.emit_run_span(finished)
+    return str(after)
 
 
 _WAKE: dict[str, asyncio.Event] = {}
@@ -318,9 +392,13 @@ def _wake(uids: Iterable[str]) -> None:
 
 
 @kopf.on.event("batch", "v1", "jobs", labels={"app.kubernetes.io/managed-by": "seed-operator"})
-async def job_changed(body: kopf.Body, **_: Any) -> None:
-    """A Job of ours changed (started, finished, deleted): its run decides again at once."""
-    _wake([body.get("metadata", {}).get("labels", {}).get(f"{LABEL_PREFIX}run-uid", "")])
+async def job_changed(type: str, body: kopf.Body, **_: Any) -> None:
+    """A Job of ours changed (started, finished, deleted): its run decides again at once. A
+    batch Job seen finished for the first time counts in ``seed_operator_batch_outcomes_total``."""
+    meta = body.get("metadata", {})
+    key = str(meta.get("uid") or f"{meta.get('namespace')}/{meta.get('name')}")
+    METRICS.batch_job_seen(key, batch_outcome(body), deleted=type == "DELETED")
+    _wake([meta.get("labels", {}).get(f"{LABEL_PREFIX}run-uid", "")])
 
 
 @kopf.on.event(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL)
@@ -328,14 +406,16 @@ async def run_changed(type: str, body: kopf.Body, **kwargs: Any) -> None:
     """A cancel wakes its own run; a run that finished or went away may have freed its Leases, so
     the queued runs of its environment decide again at once."""
     uid = body.get("metadata", {}).get("uid", "")
-    now = ((body.get("spec") or {}).get("cancel"), (body.get("status") or {}).get("phase"))
+    status = body.get("status") or {}
+    now = ((body.get("spec") or {}).get("cancel"), status.get("phase"))
     before = _SEEN.get(uid)
     _SEEN[uid] = now
     index: kopf.Index[str, QueueEntry] = kwargs["queued_runs"]
-    environment = str((body.get("status") or {}).get("environment", ""))
-    waiting = [entry.uid for entry in index.get(environment, ())]
+    waiting = [entry.uid for entry in index.get(str(status.get("environment", "")), ())]
+    METRICS.run_seen(uid, status.get("phase"), status.get("environment"))
     if type == "DELETED":
         _SEEN.pop(uid, None)
+        METRICS.run_gone(uid)
         _wake(waiting)
     elif before is not None and before[0] != now[0]:
         _wake([uid])
@@ -362,7 +442,11 @@ async def run_daemon(body: kopf.Body, logger: kopf.Logger, **kwargs: Any) -> Non
                 phase = await asyncio.to_thread(reconcile_run, body, queued)
             except ApiException as exc:  # transient API trouble: say so and try again
                 logger.warning(
-                    "reconcile failed (%s %s): %s; retrying", exc.status, exc.reason, exc.body
+                    "reconcile failed (%s %s): %s; retrying",
+                    exc.status,
+                    exc.reason,
+                    exc.body,
+                    extra=log_fields(uid, (body.get("status") or {}).get("tenant")),
                 )
                 phase = None
             if phase in TERMINAL and not await asyncio.to_thread(_holds_leases, body):
@@ -412,6 +496,17 @@ def release_run(body: kopf.Body, **_: Any) -> None:
                 raise
     status = body.get("status") or {}
     environment, tenant = status.get("environment"), status.get("tenant")
+    if status.get("phase") not in TERMINAL:  # its Jobs' spans still get their parent
+        deleted = finished_run_span(
+            uid,
+            _parse_time(body["metadata"]["creationTimestamp"]),
+            {**status, "phase": "Deleted"},
+            dry_run=bool((body.get("spec") or {}).get("dryRun")),
+            manifest_version=None,
+            now=_now(),
+        )
+        telemetry.emit_run_span(deleted)
+    METRICS.leases_held(uid, environment, 0)
     if environment and tenant:
         names = [
             tenant_lease_name(tenant, environment),
@@ -429,3 +524,9 @@ def release_run(body: kopf.Body, **_: Any) -> None:
                     previous=lease,
                 )
                 _coordination().replace_namespaced_lease(name, SETTINGS.lease_namespace, released)
+
+
+@kopf.on.cleanup()
+def stop_telemetry(**_: Any) -> None:
+    """Flush the spans not exported yet before the process exits."""
+    telemetry.shutdown_tracing()

@@ -11,6 +11,7 @@ burns the window.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
@@ -19,7 +20,15 @@ from seed_operator import consts
 from seed_operator.settings import OperatorSettings
 from seedlib.plan import BatchSpec
 
-__all__ = ["CONTAINER", "JobRole", "RunRef", "build_job", "job_name", "labels_of"]
+__all__ = [
+    "CONTAINER",
+    "JobRole",
+    "RunRef",
+    "batch_outcome",
+    "build_job",
+    "job_name",
+    "labels_of",
+]
 
 CONTAINER: Final = "seed"
 LABEL_PREFIX: Final = f"{consts.API_GROUP}/"
@@ -236,3 +245,19 @@ def build_job(
             },
         },
     }
+
+
+def batch_outcome(job: Mapping[str, Any]) -> str | None:
+    """``succeeded`` or ``failed`` for a finished batch Job (a Job body as the API serves it);
+    None for a Job still running or of another role (preflight, report, dry run)."""
+    labels = (job.get("metadata") or {}).get("labels") or {}
+    if labels.get(f"{LABEL_PREFIX}role") != JobRole.BATCH.value:
+        return None
+    conditions = {
+        c.get("type"): c.get("status") for c in (job.get("status") or {}).get("conditions") or []
+    }
+    if conditions.get("Complete") == "True":
+        return "succeeded"
+    if conditions.get("Failed") == "True":
+        return "failed"
+    return None

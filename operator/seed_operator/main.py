@@ -1,35 +1,46 @@
 """Entry point: ``python -m seed_operator`` (or ``kopf run -m seed_operator.main``).
 
 Watches SeedRuns in SEED_WATCH_NAMESPACES (all namespaces when empty), serves the liveness probe on
-SEED_LIVENESS_PORT (default 8080, ``/healthz``).
+SEED_LIVENESS_PORT (default 8081, ``/healthz``) and Prometheus metrics on SEED_METRICS_PORT
+(default 8080, ``/metrics``), and exports its spans over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT
+is set.
 """
 
 from __future__ import annotations
 
 import faulthandler
-import logging
 import os
 import signal
 
 import kopf
 
-from seed_operator import handlers
+from seed_operator import handlers, telemetry
+from seed_operator.metrics import METRICS
 from seed_operator.settings import OperatorSettings
+from seedlib.logs import configure_logging as configure_logging_
 
 __all__ = ["handlers", "main"]
 
 
+def configure_logging(level: str) -> None:
+    """JSON lines on stderr through seedlib's redacting formatter (the same as seedctl's): the
+    operator's records carry ``tenant_id``, ``seed_run_id`` and ``trace_id`` in ``extra=``
+    (``seed_operator.tracecontext.log_fields``); ``SEED_LOG_FORMAT=text`` for human lines."""
+    configure_logging_(level, as_json=os.environ.get("SEED_LOG_FORMAT", "json") != "text")
+
+
 def main() -> None:
-    logging.basicConfig(
-        level=os.environ.get("SEED_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    configure_logging(os.environ.get("SEED_LOG_LEVEL", "INFO"))
     faulthandler.register(signal.SIGUSR1)  # kill -USR1 <pid>: every thread's stack, to stderr
     settings = OperatorSettings.from_env()
-    port = int(os.environ.get("SEED_LIVENESS_PORT", "8080"))
-    kopf.run(
-        clusterwide=not settings.namespaces,
-        namespaces=list(settings.namespaces),
-        liveness_endpoint=f"http://0.0.0.0:{port}/healthz",
-        standalone=True,
-    )
+    telemetry.configure_tracing()
+    METRICS.serve(settings.metrics_port)
+    try:
+        kopf.run(
+            clusterwide=not settings.namespaces,
+            namespaces=list(settings.namespaces),
+            liveness_endpoint=f"http://0.0.0.0:{settings.liveness_port}/healthz",
+            standalone=True,
+        )
+    finally:
+        telemetry.shutdown_tracing()

@@ -35,6 +35,7 @@ from seed_operator.leases import (
 )
 from seed_operator.queue import QueueEntry, queue_expired, queue_position, slot_claims_ahead
 from seed_operator.settings import OperatorSettings
+from seed_operator.tracecontext import run_traceparent
 from seedlib.errors import REASON_EXIT_CODES, ExitCode, Reason
 from seedlib.generator import entity_counts
 from seedlib.plan import BatchSpec, plan_batches
@@ -43,7 +44,7 @@ from seedlib.profile import Mode, SeedProfileSpec
 from seedlib.run import ConditionStatus, ConditionType, Phase, SeedRunSpec
 from seedlib.window import next_opening, window_contains
 
-__all__ = ["JobState", "JobView", "Observed", "Plan", "decide"]
+__all__ = ["JobState", "JobView", "Observed", "Plan", "decide", "leases_held_after"]
 
 Lease = Mapping[str, Any]
 TRUE, FALSE, UNKNOWN = ConditionStatus.TRUE, ConditionStatus.FALSE, ConditionStatus.UNKNOWN
@@ -308,7 +309,14 @@ def _cancel(d: _Decision) -> Plan:
         view = seen.jobs.get(report_job)
         if view is None or view.state is JobState.ACTIVE:
             if view is None:
-                d.plan.create_jobs.append(build_job(run, JobRole.CANCEL_REPORT, d.settings))
+                d.plan.create_jobs.append(
+                    build_job(
+                        run,
+                        JobRole.CANCEL_REPORT,
+                        d.settings,
+                        traceparent=run_traceparent(run.uid),
+                    )
+                )
             _renew(d, profile)
             d.condition(
                 ConditionType.READY, FALSE, Progress.CANCELLING, "publishing the cancel report"
@@ -461,7 +469,9 @@ def _dry_run(d: _Decision, profile: SeedProfileSpec) -> Plan:
     name = job_name(run, JobRole.DRY_RUN)
     view = seen.jobs.get(name)
     if view is None:
-        d.plan.create_jobs.append(build_job(run, JobRole.DRY_RUN, d.settings))
+        d.plan.create_jobs.append(
+            build_job(run, JobRole.DRY_RUN, d.settings, traceparent=run_traceparent(run.uid))
+        )
         d.condition(
             ConditionType.BATCHES_COMPLETE, UNKNOWN, Progress.BATCHES_RUNNING, "dry run Job created"
         )
@@ -570,6 +580,17 @@ def _stages(d: _Decision, profile: SeedProfileSpec) -> Plan:
         Progress.REPORT_VERIFIED,
         str(published.get("uri", "")),
     )
+    outcome = published.get("outcome", "succeeded")
+    if outcome != "succeeded":  # evidence of a run that failed (e.g. a retried report Job)
+        try:
+            reason = Reason(str(published.get("reason")))
+        except ValueError:
+            reason = Reason.DETERMINISM_VIOLATION
+        return d.fail(
+            reason,
+            f"the run ended {outcome} ({published.get('reason')}); its report is "
+            f"{published.get('uri', '?')}",
+        )
     d.condition(
         ConditionType.READY,
         TRUE,
@@ -596,7 +617,9 @@ def _single_job(
     view = d.seen.jobs.get(job_name(run, role))
     if view is None or view.state is JobState.ACTIVE:
         if view is None:
-            d.plan.create_jobs.append(build_job(run, role, d.settings))
+            d.plan.create_jobs.append(
+                build_job(run, role, d.settings, traceparent=run_traceparent(run.uid))
+            )
         d.condition(condition, UNKNOWN, running, doing)
         d.phase(Phase.RUNNING, f"{stage} running", reason=running)
         return d.finish()
@@ -633,7 +656,14 @@ def _schedule_batches(
             break
         if view is None and batch.level == open_level:
             d.plan.create_jobs.append(
-                build_job(run, JobRole.BATCH, d.settings, batch=batch, batch_number=number)
+                build_job(
+                    run,
+                    JobRole.BATCH,
+                    d.settings,
+                    batch=batch,
+                    batch_number=number,
+                    traceparent=run_traceparent(run.uid),
+                )
             )
             room -= 1
 
@@ -642,3 +672,18 @@ def violations_message(violations: Sequence[Violation]) -> str:
     first = violations[0]
     more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
     return f"{first.path}: {first.message}{more}"
+
+
+def leases_held_after(seen: Observed, plan: Plan | None, now: dt.datetime) -> int:
+    """How many Leases (tenant + slot) the run holds once ``plan`` is carried out (``None``: the
+    plan was not applied, so what was observed still stands)."""
+    leases = {
+        str(body["metadata"]["name"]): body
+        for body in (seen.tenant_lease, *seen.slot_leases.values())
+        if body is not None
+    }
+    for body in plan.write_leases if plan is not None else ():
+        leases[str(body["metadata"]["name"])] = body
+    return sum(
+        1 for body in leases.values() if classify_lease(body, seen.uid, now) is LeaseState.OURS
+    )

@@ -63,6 +63,10 @@ class OperatorSettings:
     """SEED_ENV_SECRET: Secret whose keys become the Jobs' environment (database URL, S3 keys...)."""
     env_configmap: str = "seed-runner-config"
     """SEED_ENV_CONFIGMAP: ConfigMap whose keys become the Jobs' environment (endpoints, paths)."""
+    metrics_port: int = 8080
+    """SEED_METRICS_PORT: Prometheus ``/metrics`` (the chart's ``metrics.port``)."""
+    liveness_port: int = 8081
+    """SEED_LIVENESS_PORT: kopf's liveness endpoint ``/healthz`` (the chart's ``operator.healthPort``)."""
 
     def cap_for(self, environment: str) -> int:
         return self.global_caps.get(environment, self.global_cap)
@@ -93,4 +97,6 @@ class OperatorSettings:
             job_deadline_seconds=_int(env, "SEED_JOB_DEADLINE_SECONDS", 3600, 60),
             env_secret=env.get("SEED_ENV_SECRET", "seed-runner-env"),
             env_configmap=env.get("SEED_ENV_CONFIGMAP", "seed-runner-config"),
+            metrics_port=_int(env, "SEED_METRICS_PORT", 8080, 1),
+            liveness_port=_int(env, "SEED_LIVENESS_PORT", 8081, 1),
         )

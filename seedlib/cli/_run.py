@@ -668,9 +668,14 @@ def _report(args: argparse.Namespace) -> int:
             raise
         with writer(url, application="seedctl-report") as conn:
             ref = publish_run_report(conn, ctx, run_id, evidence, clock=utc_now)
+            run = store.run_record(conn, spec.tenant, spec.environment, run_id) or {}
         log.info("report published", extra={"uri": ref.uri, "verified": ref.verified})
-    termination_message(ref.as_status())
-    print(json.dumps(ref.as_status()))
+    # The run's outcome travels with the report's reference: a retried report Job of a run that
+    # failed (say, TelemetryUnavailable) publishes its evidence, but the operator must not read
+    # that as success.
+    result = {**ref.as_status(), "outcome": run.get("status"), "reason": run.get("reason")}
+    termination_message(result)
+    print(json.dumps(result))
     return ExitCode.OK
 
 

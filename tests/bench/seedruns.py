@@ -156,6 +156,7 @@ def _start_operator(plane: ControlPlane, namespace: str, cap: int, log: Path) ->
             "SEED_BATCH_ROWS": "100000",
             "SEED_PARALLELISM_BASELINE": "4",
             "SEED_LIVENESS_PORT": str(free_port()),
+            "SEED_METRICS_PORT": str(free_port()),
             "SEED_LOG_LEVEL": os.environ.get("SEED_LOG_LEVEL", "WARNING"),
         },
         cwd=REPO,

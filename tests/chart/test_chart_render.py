@@ -117,8 +117,13 @@ def test_the_settings_configmap_is_what_the_operator_reads():
         "SEED_LIVENESS_PORT",
         "SEED_METRICS_PORT",
         "SEED_LOG_LEVEL",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",  # runner.otlp.endpoint: the operator's spans go there too
     }
     assert {k for k in env if not k.startswith("SEED_GLOBAL_CAP_")} == known
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector.observability.svc:4318"
+    assert (
+        "OTEL_EXPORTER_OTLP_ENDPOINT" not in find(render(), "ConfigMap", "seed-operator")[0]["data"]
+    )
     # And the chart's defaults equal the operator's own defaults where both have one.
     defaults = OperatorSettings.from_env(find(render(), "ConfigMap", "seed-operator")[0]["data"])
     builtin = OperatorSettings()

@@ -101,6 +101,7 @@ def start_operator(
                 "SEED_LEASE_NAMESPACE": namespace,
                 "SEED_BATCH_ROWS": "500",
                 "SEED_LIVENESS_PORT": str(free_port()),
+                "SEED_METRICS_PORT": str(free_port()),
                 **settings,
             },
             cwd=REPO,

@@ -355,3 +355,27 @@ def test_a_free_slot_goes_to_the_earliest_run_waiting_for_one():
     # A run queued after this one never holds it up either.
     later = QueueEntry(T0 + dt.timedelta(minutes=1), T0, "zzz", "dev")
     assert decide(observed(queued=[later]), SETTINGS, T0).status["phase"] == "Running"
+
+
+def test_a_report_of_a_failed_run_fails_the_seedrun_with_the_runs_reason():
+    seen = observed()
+    plan = decide(seen, SETTINGS, T0)
+    jobs = {job_name(ref(), JobRole.PREFLIGHT): done("pre")}
+    for number, _ in enumerate(plan_batches(entity_counts(DEV), SETTINGS.batch_rows), start=1):
+        name = job_name(ref(), JobRole.BATCH, number)
+        jobs[name] = done(name)
+    report = job_name(ref(), JobRole.REPORT)
+    jobs[report] = done(
+        report,
+        {
+            "uri": "s3://worm/r.json",
+            "sha256": "ab" * 32,
+            "verified": True,
+            "outcome": "failed",
+            "reason": "TelemetryUnavailable",
+        },
+    )
+    plan = decide(apply(seen, plan, jobs), SETTINGS, T0)
+    assert plan.status["phase"] == "Failed" and plan.status["exitCode"] == 4
+    assert conditions(plan)["Ready"] == ("False", "TelemetryUnavailable")
+    assert plan.status["report"]["uri"] == "s3://worm/r.json"  # the evidence is still linked
