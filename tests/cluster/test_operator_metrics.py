@@ -13,6 +13,7 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.chart.test_chart_render import DASHBOARD_METRICS
 from tests.cluster.test_operator import (  # the happy path's fixtures and helpers
     apply_profile_and_run,
     kubelet,  # noqa: F401 (a fixture)
@@ -40,6 +41,14 @@ def scrape(port: int) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
 
 def value(samples: dict[Any, float], name: str, **labels: str) -> float | None:
     return samples.get((name, frozenset(labels.items())))
+
+
+def assert_dashboard_metrics_served(samples: dict[Any, float]) -> None:
+    """Every operator metric the Grafana dashboard queries is served; every pass is timed."""
+    assert (value(samples, "seed_operator_reconcile_seconds_count") or 0) > 0
+    served = {name for name, _ in samples}
+    for metric in (m for m in DASHBOARD_METRICS if m.startswith("seed_operator_")):
+        assert any(name.startswith(metric) for name in served), metric
 
 
 def test_metrics_move_with_a_run_and_its_jobs_carry_its_traceparent(
@@ -99,7 +108,7 @@ def test_metrics_move_with_a_run_and_its_jobs_carry_its_traceparent(
         time.sleep(0.3)
         samples = scrape(port)
     assert value(samples, "seed_operator_batch_outcomes_total", outcome="failed") == 0
-    assert (value(samples, "seed_operator_reconcile_seconds_count") or 0) > 0
+    assert_dashboard_metrics_served(samples)
     # The liveness endpoint is kopf's, on its own port.
     with urllib.request.urlopen(f"http://127.0.0.1:{health}/healthz", timeout=10) as response:
         assert response.status == 200

@@ -9,6 +9,7 @@ import signal
 import time
 from typing import Any
 
+from tests.chart.test_chart_render import DASHBOARD_METRICS
 from tests.cluster.test_operator import (  # the happy path's fixtures and helpers
     OPERATOR_LOG,
     apply_profile_and_run,
@@ -60,6 +61,11 @@ def test_one_trace_from_the_operator_to_every_job_and_no_pii_anywhere(
         assert span.attributes.keys() >= ATTRIBUTES, span
         assert span.attributes["seed_run_id"] == uid and span.attributes["dry_run"] is False
         assert span.attributes["tenant_id"] == "tenant-a"
+
+    # The Jobs' metrics the Grafana dashboard queries arrived (the operator's are served on
+    # /metrics: test_operator_metrics.py).
+    job_metrics = {m for m in DASHBOARD_METRICS if not m.startswith("seed_operator_")}
+    assert job_metrics <= otlp.metric_names(), (job_metrics, otlp.metric_names())
 
     # No PII in anything an SRE or an auditor can read: operator and Job logs, Events, the
     # SeedRun's status, every span attribute.
