@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import hvac
@@ -60,10 +61,13 @@ def _wait_http(
     )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[Any], timeout: float = 10) -> None:
+    """SIGTERM, then SIGKILL after ``timeout`` seconds; reaped either way."""
+    if process.poll() is not None:
+        return
     process.terminate()
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
@@ -84,7 +88,7 @@ def moto_s3() -> Iterator[str]:
         _wait_http(f"{endpoint}/moto-api/", process, "moto_server", log)
         yield endpoint
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def s3_client(endpoint: str) -> object:
@@ -157,4 +161,4 @@ def openbao() -> Iterator[Bao]:
         )
         yield bao
     finally:
-        _stop(process)
+        stop_process(process)

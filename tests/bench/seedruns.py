@@ -39,7 +39,7 @@ from seedlib.canonical import manifest_hash
 from tests.cluster.controlplane import ControlPlane, install_crds
 from tests.cluster.kubelet import TestKubelet
 from tests.conftest import PROFILES, REPO
-from tests.services import free_port
+from tests.services import free_port, stop_process
 
 GROUP, VERSION = "seeding.iabank.io", "v1alpha1"
 INSTANT_SEEDCTL = """#!/bin/sh
@@ -249,11 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         return _measure(plane, namespace, tenants, args, work)
     finally:
         if operator is not None:
-            operator.terminate()
-            try:
-                operator.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                operator.kill()
+            stop_process(operator, timeout=15)
         plane.stop()
 
 

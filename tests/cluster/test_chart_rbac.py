@@ -11,10 +11,8 @@ import copy
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,10 +26,10 @@ from tests.cluster.test_operator import (  # the happy path's fixtures and helpe
     apply_profile_and_run,
     kubelet,  # noqa: F401 (a fixture)
     runner_env,  # noqa: F401 (a fixture)
-    wait_for_phase,
+    wait_for_end,
 )
 from tests.conftest import PROFILES, REPO, table_counts
-from tests.services import free_port
+from tests.services import free_port, stop_process
 
 VERIFY_HOOK = REPO / "manifests" / "argocd" / "verify" / "verify-hook.yaml"
 # A 403 status, not the milliseconds of a log timestamp ("12:15,403") or a port.
@@ -116,11 +114,7 @@ def chart_operator(
         stderr=log,
     )
     yield process, log_path
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_process(process, timeout=15)
     log.close()
 
 
@@ -160,17 +154,7 @@ def test_the_operator_with_the_charts_rbac_seeds_and_verifies(
 ):
     operator, log_path = chart_operator
     apply_profile_and_run(control_plane, namespace)
-    try:
-        body = wait_for_phase(
-            control_plane, namespace, "tenant-a-dev-run", {"Succeeded", "Failed"}, timeout=150
-        )
-    except BaseException:
-        for run in kubelet.runs[-2:]:
-            print(run.job, run.exit_code, run.termination_message, run.log.read_text()[-3000:])
-        operator.send_signal(signal.SIGUSR1)
-        time.sleep(1)
-        print(log_path.read_text()[-12000:])
-        raise
+    body = wait_for_end(control_plane, namespace, kubelet, operator, log_path)
     status = body["status"]
     assert status["phase"] == "Succeeded", json.dumps(status, indent=1)
     assert status["report"]["verified"] is True

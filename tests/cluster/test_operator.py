@@ -21,7 +21,7 @@ import yaml
 
 from tests.cluster.kubelet import TestKubelet
 from tests.conftest import PROFILES, REPO, table_counts
-from tests.services import AWS_ENV, free_port
+from tests.services import AWS_ENV, free_port, stop_process
 
 DEV_A = PROFILES / "dev" / "tenant-a.yaml"
 OPERATOR_LOG: list[Path] = []
@@ -113,13 +113,7 @@ def start_operator(
 
     yield start
     for process, log in started:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process, timeout=15)
         log.close()
 
 
@@ -167,21 +161,32 @@ def wait_for_phase(
     )
 
 
-def test_a_seedrun_goes_from_apply_to_a_verified_report(
-    control_plane, namespace, runner_env, kubelet, operator, database_url
-):
-    apply_profile_and_run(control_plane, namespace)
+def wait_for_end(
+    control_plane: Any,
+    namespace: str,
+    kubelet: TestKubelet,
+    operator: subprocess.Popen[bytes],
+    log: Path,
+    name: str = "tenant-a-dev-run",
+) -> dict[str, Any]:
+    """The run once Succeeded or Failed; on a timeout, the last Jobs' logs and the operator's
+    stacks (SIGUSR1) and log are printed before the failure."""
     try:
-        body = wait_for_phase(
-            control_plane, namespace, "tenant-a-dev-run", {"Succeeded", "Failed"}, timeout=150
-        )
+        return wait_for_phase(control_plane, namespace, name, {"Succeeded", "Failed"}, timeout=150)
     except BaseException:
         for run in kubelet.runs[-2:]:
             print(run.job, run.exit_code, run.termination_message, run.log.read_text()[-3000:])
         operator.send_signal(signal.SIGUSR1)
         time.sleep(1)
-        print(OPERATOR_LOG[0].read_text()[-12000:])
+        print(log.read_text()[-12000:])
         raise
+
+
+def test_a_seedrun_goes_from_apply_to_a_verified_report(
+    control_plane, namespace, runner_env, kubelet, operator, database_url
+):
+    apply_profile_and_run(control_plane, namespace)
+    body = wait_for_end(control_plane, namespace, kubelet, operator, OPERATOR_LOG[0])
     status = body["status"]
     assert status["phase"] == "Succeeded", json.dumps(status, indent=1)
     assert status["exitCode"] == 0
