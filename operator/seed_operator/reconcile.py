@@ -163,16 +163,40 @@ class _Decision:
                 )
             )
         for name, lease in held:
-            self.plan.write_leases.append(
-                lease_body(
-                    name,
-                    self.settings.lease_namespace,
-                    holder=None,
-                    duration_seconds=self.settings.lease_duration_seconds,
-                    now=self.now,
-                    previous=lease,
-                )
+            self.write_lease(name, lease, holder=None)
+
+    def write_lease(
+        self,
+        name: str,
+        previous: Lease | None,
+        *,
+        holder: str | None,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        """Plan a compare-and-swap write of one Lease: taken, renewed (holder = this run's uid)
+        or released (holder None)."""
+        self.plan.write_leases.append(
+            lease_body(
+                name,
+                self.settings.lease_namespace,
+                holder=holder,
+                duration_seconds=self.settings.lease_duration_seconds,
+                now=self.now,
+                previous=previous,
+                labels=labels,
             )
+        )
+
+    def record_report(self, published: Mapping[str, Any]) -> None:
+        """A report Job's verified reference into ``status.report`` and ReportPublished=True."""
+        self.plan.status["report"] = {
+            k: published[k]
+            for k in ("uri", "sha256", "versionId", "retainUntil", "verified")
+            if k in published
+        }
+        self.condition(
+            ConditionType.REPORT_PUBLISHED, TRUE, Progress.REPORT_VERIFIED, str(published["uri"])
+        )
 
     def finish(self) -> Plan:
         self.plan.status["conditions"] = self.conditions
@@ -329,14 +353,7 @@ def _cancel(d: _Decision) -> Plan:
             return d.finish()
         published = _result(view)
         if view.state is JobState.SUCCEEDED and {"uri", "sha256", "verified"} <= published.keys():
-            status["report"] = {
-                k: published[k]
-                for k in ("uri", "sha256", "versionId", "retainUntil", "verified")
-                if k in published
-            }
-            d.condition(
-                ConditionType.REPORT_PUBLISHED, TRUE, Progress.REPORT_VERIFIED, published["uri"]
-            )
+            d.record_report(published)
             note = f"; report {published['uri']}"
         else:
             reason, message = _failure_of(view, Reason.WORM_UNAVAILABLE)
@@ -419,16 +436,11 @@ def _admit(d: _Decision, profile: SeedProfileSpec) -> bool:
         (tenant_lease_name(profile.tenant, environment), seen.tenant_lease),
         (slot, seen.slot_leases.get(slot)),
     ):
-        d.plan.write_leases.append(
-            lease_body(
-                name,
-                settings.lease_namespace,
-                holder=seen.uid,
-                duration_seconds=settings.lease_duration_seconds,
-                now=now,
-                previous=previous,
-                labels={"app.kubernetes.io/managed-by": "seed-operator"},
-            )
+        d.write_lease(
+            name,
+            previous,
+            holder=seen.uid,
+            labels={"app.kubernetes.io/managed-by": "seed-operator"},
         )
     status.pop("queue", None)
     status["startedAt"] = timestamp(now)
@@ -451,16 +463,7 @@ def _renew(d: _Decision, profile: SeedProfileSpec) -> None:
         renewed = str(((lease or {}).get("spec") or {}).get("renewTime", ""))
         last = dt.datetime.fromisoformat(renewed.replace("Z", "+00:00")) if renewed else None
         if last is None or now - last >= dt.timedelta(seconds=settings.lease_renew_seconds):
-            d.plan.write_leases.append(
-                lease_body(
-                    name,
-                    settings.lease_namespace,
-                    holder=seen.uid,
-                    duration_seconds=settings.lease_duration_seconds,
-                    now=now,
-                    previous=lease,
-                )
-            )
+            d.write_lease(name, lease, holder=seen.uid)
     d.plan.requeue_after = float(min(settings.lease_renew_seconds, 5))
 
 
@@ -569,17 +572,7 @@ def _stages(d: _Decision, profile: SeedProfileSpec) -> Plan:
             Reason.WORM_UNAVAILABLE,
             f"the report Job {report.name} ended without a report reference: {report.message!r}",
         )
-    status["report"] = {
-        k: published[k]
-        for k in ("uri", "sha256", "versionId", "retainUntil", "verified")
-        if k in published
-    }
-    d.condition(
-        ConditionType.REPORT_PUBLISHED,
-        TRUE,
-        Progress.REPORT_VERIFIED,
-        str(published.get("uri", "")),
-    )
+    d.record_report(published)
     outcome = published.get("outcome", "succeeded")
     if outcome != "succeeded":  # evidence of a run that failed (e.g. a retried report Job)
         try:
