@@ -39,7 +39,7 @@ format: setup ## apply ruff's fixes and formatting
 typecheck: setup ## mypy --strict on seedlib and seed_operator
 	$(BIN)/mypy
 
-contracts: setup ## import-linter: seedlib stays cluster-free, pure modules do no I/O
+contracts: setup ## import-linter: seedlib layered by package, cluster-free, pure layers do no I/O
 	$(BIN)/lint-imports
 
 pytest: setup binaries ## the test suite (exit code 5, "no tests collected", fails the build)

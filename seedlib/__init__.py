@@ -5,7 +5,9 @@ contract, validation, window arithmetic and (as they land) the generator, the lo
 evidence writers. The operator depends on seedlib, never the reverse.
 """
 
-from seedlib.canonical import manifest_hash
+from seedlib.contract.canonical import manifest_hash
+from seedlib.contract.profile import Environment, Mode, SeedProfile, SeedProfileSpec, Window
+from seedlib.contract.seedrun import Phase, SeedRun, SeedRunSpec, SeedRunStatus
 from seedlib.errors import (
     DependencyUnavailableError,
     ExitCode,
@@ -16,16 +18,14 @@ from seedlib.errors import (
     Reason,
     SeedError,
 )
-from seedlib.profile import Environment, Mode, SeedProfile, SeedProfileSpec, Window
-from seedlib.run import Phase, SeedRun, SeedRunSpec, SeedRunStatus
-from seedlib.validation import (
+from seedlib.rules.validation import (
     DocumentResult,
     Violation,
     load_profile_spec,
     validate_document,
     validate_profile_spec,
 )
-from seedlib.window import closes_at, next_opening, window_contains
+from seedlib.rules.window import closes_at, next_opening, window_contains
 
 __all__ = [
     "DependencyUnavailableError",

@@ -24,7 +24,7 @@ from typing import Any, Final
 
 import yaml
 
-from seedlib.canonical import CanonicalizationError, manifest_hash
+from seedlib.contract.canonical import CanonicalizationError, manifest_hash
 
 __all__ = ["ManifestEditError", "SourceDocument", "read_documents", "write_manifest_hash"]
 

@@ -27,13 +27,13 @@ from typing import Any
 import factory
 import numpy as np
 
-from seedlib.canonical import manifest_hash
-from seedlib.catalog import CATALOG, Table
+from seedlib.contract.canonical import manifest_hash
+from seedlib.contract.profile import SeedProfileSpec
+from seedlib.evidence.salts import DevIsolatedSaltProvider
 from seedlib.generator import Context, generate
 from seedlib.generator._tables import parent_index
-from seedlib.profile import SeedProfileSpec
-from seedlib.salts import DevIsolatedSaltProvider
-from seedlib.validation import load_profile_spec
+from seedlib.generator.catalog import CATALOG, Table
+from seedlib.rules.validation import load_profile_spec
 
 __all__ = [
     "AccountCategoryFactory",

@@ -21,9 +21,9 @@ import psycopg
 import pytest
 import yaml
 
-from seedlib.canonical import manifest_hash
-from seedlib.catalog import TABLES
+from seedlib.contract.canonical import manifest_hash
 from seedlib.db.migrate import migrate
+from seedlib.generator.catalog import TABLES
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILES = REPO / "manifests" / "profiles"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 
-from seedlib.canonical import manifest_hash
+from seedlib.contract.canonical import manifest_hash
+from seedlib.contract.profile import SeedProfileSpec
+from seedlib.contract.salt import Salt
+from seedlib.evidence.salts import DevIsolatedSaltProvider
 from seedlib.generator import Context
-from seedlib.profile import SeedProfileSpec
-from seedlib.salts import DevIsolatedSaltProvider, Salt
-from seedlib.validation import load_profile_spec
+from seedlib.rules.validation import load_profile_spec
 from tests.conftest import PROFILES, load_yaml
 
 DEV_SALT = DevIsolatedSaltProvider(dev_isolated=True)

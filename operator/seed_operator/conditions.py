@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from seedlib.run import ConditionStatus, ConditionType
+from seedlib.contract.seedrun import ConditionStatus, ConditionType
 
 __all__ = ["Progress", "set_condition", "timestamp"]
 

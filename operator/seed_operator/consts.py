@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from seedlib.profile import API_GROUP, API_VERSION
+from seedlib.contract.profile import API_GROUP, API_VERSION
 
 __all__ = [
     "API_GROUP",

@@ -12,9 +12,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from seed_operator import consts
-from seedlib.profile import SeedProfileSpec, SeedProfileStatus
-from seedlib.run import SeedRunSpec, SeedRunStatus
-from seedlib.schemagen import structural_schema
+from seedlib.contract.profile import SeedProfileSpec, SeedProfileStatus
+from seedlib.contract.schemagen import structural_schema
+from seedlib.contract.seedrun import SeedRunSpec, SeedRunStatus
 
 __all__ = ["build_crds"]
 

@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 
 from seed_operator.crds import build_crds
+from seedlib.contract.schemagen import profile_json_schema
 from seedlib.documents import read_documents
-from seedlib.schemagen import profile_json_schema
 
 __all__ = ["artefacts", "main"]
 

@@ -56,10 +56,10 @@ from seed_operator.tracecontext import (
     run_span_id,
     run_trace_id,
 )
+from seedlib.contract.profile import SeedProfileSpec
+from seedlib.contract.seedrun import Phase, SeedRunSpec
 from seedlib.errors import Reason
-from seedlib.profile import SeedProfileSpec
-from seedlib.run import Phase, SeedRunSpec
-from seedlib.validation import validate_profile_spec
+from seedlib.rules.validation import validate_profile_spec
 
 __all__ = [
     "SETTINGS",

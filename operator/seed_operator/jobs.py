@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from seed_operator import consts
 from seed_operator.settings import OperatorSettings
-from seedlib.plan import BatchSpec
+from seedlib.rules.batches import BatchSpec
 
 __all__ = [
     "CONTAINER",

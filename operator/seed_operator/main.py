@@ -17,7 +17,7 @@ import kopf
 from seed_operator import handlers, telemetry
 from seed_operator.metrics import METRICS
 from seed_operator.settings import OperatorSettings
-from seedlib.logs import configure_logging as configure_logging_
+from seedlib.observability.logs import configure_logging as configure_logging_
 
 __all__ = ["handlers", "main"]
 

@@ -26,7 +26,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from seedlib.run import Phase
+from seedlib.contract.seedrun import Phase
 
 __all__ = ["METRICS", "OUTCOMES", "OperatorMetrics"]
 

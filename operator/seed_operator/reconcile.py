@@ -36,13 +36,13 @@ from seed_operator.leases import (
 from seed_operator.queue import QueueEntry, queue_expired, queue_position, slot_claims_ahead
 from seed_operator.settings import OperatorSettings
 from seed_operator.tracecontext import run_traceparent
+from seedlib.contract.profile import Mode, SeedProfileSpec
+from seedlib.contract.seedrun import ConditionStatus, ConditionType, Phase, SeedRunSpec
+from seedlib.contract.violations import Violation
 from seedlib.errors import REASON_EXIT_CODES, ExitCode, Reason
 from seedlib.generator import entity_counts
-from seedlib.plan import BatchSpec, plan_batches
-from seedlib.problems import Violation
-from seedlib.profile import Mode, SeedProfileSpec
-from seedlib.run import ConditionStatus, ConditionType, Phase, SeedRunSpec
-from seedlib.window import next_opening, window_contains
+from seedlib.rules.batches import BatchSpec, plan_batches
+from seedlib.rules.window import next_opening, window_contains
 
 __all__ = ["JobState", "JobView", "Observed", "Plan", "decide", "leases_held_after"]
 

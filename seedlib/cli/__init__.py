@@ -4,7 +4,7 @@ Exit codes follow ``seedlib.errors.ExitCode``: 0 success, 2 invalid input, 3 loc
 4 dependency unavailable, 5 limit exceeded, 6 isolation. Usage errors also exit 2.
 
 Results and progress are for people (stdout, and progress lines on stderr); logs are redacted JSON
-lines on stderr (``seedlib.logs``; ``SEED_LOG_FORMAT=text`` for a human rendering,
+lines on stderr (``seedlib.observability.logs``; ``SEED_LOG_FORMAT=text`` for a human rendering,
 ``SEED_LOG_LEVEL`` for the level).
 """
 
@@ -20,7 +20,7 @@ import psycopg
 
 from seedlib.cli import _manifests, _run
 from seedlib.errors import ExitCode, SeedError
-from seedlib.logs import FORMAT_ENV, configure_logging, redact_text
+from seedlib.observability.logs import FORMAT_ENV, configure_logging, redact_text
 
 log = logging.getLogger("seedctl")
 

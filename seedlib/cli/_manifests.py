@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from seedlib.contract.profile import SeedProfile
 from seedlib.documents import ManifestEditError, read_documents, write_manifest_hash
 from seedlib.errors import ExitCode
-from seedlib.profile import SeedProfile
-from seedlib.validation import DocumentResult, Violation, problem_details, validate_document
-from seedlib.window import closes_at, next_opening, window_contains
+from seedlib.rules.validation import DocumentResult, Violation, problem_details, validate_document
+from seedlib.rules.window import closes_at, next_opening, window_contains
 
 __all__ = ["register"]
 

@@ -17,8 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from seedlib import telemetry
-from seedlib.catalog import CATALOG
+from seedlib.contract.profile import SeedProfile, SeedProfileSpec
+from seedlib.contract.salt import SaltProvider
 from seedlib.db import store
 from seedlib.db.embedded import DEFAULT_DATA_DIR, embedded_url
 from seedlib.db.loader import BatchOutcome
@@ -32,13 +32,17 @@ from seedlib.errors import (
     Reason,
     SeedError,
 )
-from seedlib.evidence import Evidence, publish_run_report
+from seedlib.evidence.salts import DevIsolatedSaltProvider
+from seedlib.evidence.signing import LocalSigner
+from seedlib.evidence.vault import TransitSigner, VaultSaltProvider
+from seedlib.evidence.worm import LocalWorm, S3Worm, verify_report
 from seedlib.generator import Context
-from seedlib.logs import bind_log_context
-from seedlib.plan import DEFAULT_BATCH_ROWS, BatchSpec, level_of, parse_batch_id
-from seedlib.preflight import run_preflight
-from seedlib.profile import SeedProfile, SeedProfileSpec
-from seedlib.runner import (
+from seedlib.generator.catalog import CATALOG
+from seedlib.observability import telemetry
+from seedlib.observability.logs import bind_log_context
+from seedlib.rules.batches import DEFAULT_BATCH_ROWS, BatchSpec, level_of, parse_batch_id
+from seedlib.rules.validation import load_profile_spec, validate_document
+from seedlib.runs.pipeline import (
     RunOptions,
     RunSummary,
     fail_run,
@@ -48,12 +52,9 @@ from seedlib.runner import (
     start_run,
     utc_now,
 )
-from seedlib.salts import DevIsolatedSaltProvider, SaltProvider
+from seedlib.runs.preflight import run_preflight
+from seedlib.runs.publishing import Evidence, publish_run_report
 from seedlib.settings import Settings
-from seedlib.signing import LocalSigner
-from seedlib.validation import load_profile_spec, validate_document
-from seedlib.vault import TransitSigner, VaultSaltProvider
-from seedlib.worm import LocalWorm, S3Worm, verify_report
 
 __all__ = ["register", "termination_message"]
 

@@ -13,11 +13,11 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from seedlib.catalog import CATALOG
 from seedlib.db.session import Connection, scope
 from seedlib.errors import InvalidInputError, Reason
 from seedlib.generator import GENERATOR_VERSION, Context
-from seedlib.plan import BatchSpec
+from seedlib.generator.catalog import CATALOG
+from seedlib.rules.batches import BatchSpec
 
 __all__ = ["BatchOutcome", "copy_rows", "load_batch"]
 

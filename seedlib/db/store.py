@@ -16,10 +16,10 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from seedlib.catalog import TABLES
 from seedlib.db.session import Connection, scope
 from seedlib.errors import LockUnavailableError, Reason
-from seedlib.rules import DatasetFacts
+from seedlib.generator.catalog import TABLES
+from seedlib.rules.admission import DatasetFacts
 
 __all__ = [
     "Checkpoint",

@@ -14,7 +14,6 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from seedlib.catalog import CATALOG, Table
 from seedlib.generator._batch import Batch
 from seedlib.generator._context import (
     GENERATOR_VERSION,
@@ -26,6 +25,7 @@ from seedlib.generator._context import (
 )
 from seedlib.generator._plan import profile_violations
 from seedlib.generator._tables import BUILDERS
+from seedlib.generator.catalog import CATALOG, Table
 
 __all__ = [
     "GENERATOR_VERSION",

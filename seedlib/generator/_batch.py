@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from seedlib.catalog import Kind, Table
+from seedlib.generator.catalog import Kind, Table
 
 __all__ = ["Batch", "Column", "render_copy_text"]
 

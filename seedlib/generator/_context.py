@@ -18,13 +18,13 @@ from typing import Final, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from seedlib import ascii
-from seedlib.catalog import TABLES, table_of
-from seedlib.entities import Entity
+from seedlib.contract.entities import Entity
+from seedlib.contract.profile import Mode, SeedProfileSpec
+from seedlib.contract.salt import Salt
 from seedlib.errors import InvalidInputError, Reason
-from seedlib.profile import Mode, SeedProfileSpec
-from seedlib.salts import Salt
-from seedlib.streams import Stream, stream_key
+from seedlib.generator import ascii
+from seedlib.generator.catalog import TABLES, table_of
+from seedlib.generator.streams import Stream, stream_key
 
 __all__ = [
     "GENERATOR_VERSION",

@@ -1,6 +1,6 @@
 """Loan schedules, IOF and CET for many loans at once, in integer cents.
 
-``seedlib.finance`` is the reference (Decimal, one loan at a time); this module computes the same
+``seedlib.generator.finance`` is the reference (Decimal, one loan at a time); this module computes the same
 numbers vectorised across loans so that 100 000 loans take milliseconds, and the tests compare the
 two on every generated loan of the example profiles:
 
@@ -22,7 +22,7 @@ from decimal import Decimal
 import numpy as np
 from numpy.typing import NDArray
 
-from seedlib import finance
+from seedlib.generator import finance
 
 __all__ = ["RATE_SCALE", "Schedules", "add_months", "cet_annual", "iof_cents", "schedules"]
 

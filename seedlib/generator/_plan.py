@@ -3,16 +3,16 @@
 The schema validates each field; these rules need the catalog and the generator's own arithmetic:
 every entity's parents must be seeded too, ``states`` must name states the entity has, the
 installments the loans need must fit their cap, and there cannot be more credit limits than
-accounts (one per account). ``seedlib.validation`` reports them with the schema's violations.
+accounts (one per account). ``seedlib.rules.validation`` reports them with the schema's violations.
 """
 
 from __future__ import annotations
 
-from seedlib.catalog import table_of
-from seedlib.entities import Entity
+from seedlib.contract.entities import Entity
+from seedlib.contract.profile import SeedProfileSpec, StatefulVolumeEntry
+from seedlib.contract.violations import Violation
 from seedlib.generator._context import entity_counts
-from seedlib.problems import Violation
-from seedlib.profile import SeedProfileSpec, StatefulVolumeEntry
+from seedlib.generator.catalog import table_of
 
 __all__ = ["profile_violations"]
 

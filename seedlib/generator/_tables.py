@@ -1,7 +1,7 @@
 """Column builders, one per table: ``build(ctx, start, stop) -> {column: values}`` in catalog order.
 
 Every value is a function of (stream key, column, row index): ordinary columns read the table's
-stream, PII columns read its salt-keyed PII stream through ``seedlib.masking``. A row that refers to
+stream, PII columns read its salt-keyed PII stream through ``seedlib.generator.masking``. A row that refers to
 another table computes the parent's index from its own index (``i mod n`` for ownership, a stream
 draw for activity) and the parent's attributes from the parent's streams at that index, so batches
 never need each other.
@@ -15,12 +15,12 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from seedlib import brazil, masking
-from seedlib.entities import Entity, LifecycleState
+from seedlib.contract.entities import Entity, LifecycleState
+from seedlib.contract.profile import Mode
+from seedlib.generator import brazil, masking
 from seedlib.generator._context import Context, _weighted, dataset_of
 from seedlib.generator._loans import RATE_SCALE, add_months, cet_annual, iof_cents, schedules
-from seedlib.profile import Mode
-from seedlib.streams import Stream, below, unit
+from seedlib.generator.streams import Stream, below, unit
 
 __all__ = ["BUILDERS"]
 

@@ -18,8 +18,8 @@ from decimal import Decimal
 
 from faker import Faker
 
-from seedlib.catalog import TABLES
 from seedlib.generator import Context, generate
+from seedlib.generator.catalog import TABLES
 from tests.support import context_of, spec_of
 
 

@@ -34,16 +34,16 @@ from typing import Any
 import psycopg
 import yaml
 
-from seedlib.canonical import manifest_hash
+from seedlib.contract.canonical import manifest_hash
+from seedlib.contract.salt import Salt
 from seedlib.db.migrate import migrate
-from seedlib.evidence import Evidence
+from seedlib.evidence.signing import LocalSigner
+from seedlib.evidence.worm import LocalWorm
 from seedlib.factories import FinancialTransactionFactory
 from seedlib.generator import Context
-from seedlib.runner import RunOptions, run_profile
-from seedlib.salts import Salt
-from seedlib.signing import LocalSigner
-from seedlib.validation import load_profile_spec
-from seedlib.worm import LocalWorm
+from seedlib.rules.validation import load_profile_spec
+from seedlib.runs.pipeline import RunOptions, run_profile
+from seedlib.runs.publishing import Evidence
 from tests.conftest import PROFILES
 
 

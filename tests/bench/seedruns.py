@@ -35,7 +35,7 @@ import yaml
 from kubernetes import watch
 from kubernetes.client import BatchV1Api, CustomObjectsApi
 
-from seedlib.canonical import manifest_hash
+from seedlib.contract.canonical import manifest_hash
 from tests.cluster.controlplane import ControlPlane, install_crds
 from tests.cluster.kubelet import TestKubelet
 from tests.conftest import PROFILES, REPO

@@ -8,7 +8,7 @@ import pytest
 
 from seed_operator.jobs import JobRole, RunRef, build_job
 from seed_operator.settings import OperatorSettings
-from seedlib.plan import BatchSpec
+from seedlib.rules.batches import BatchSpec
 
 
 @pytest.mark.parametrize("role", list(JobRole))

@@ -217,7 +217,7 @@ def test_a_seedrun_goes_from_apply_to_a_verified_report(
 
 
 def _profile_doc(namespace: str, name: str, **spec_changes: Any) -> dict[str, Any]:
-    from seedlib.canonical import manifest_hash
+    from seedlib.contract.canonical import manifest_hash
 
     profile = copy.deepcopy(yaml.safe_load(DEV_A.read_text()))
     profile["metadata"].update(namespace=namespace, name=name)

@@ -19,8 +19,8 @@ import psycopg
 import pytest
 import yaml
 
-from seedlib.canonical import manifest_hash
 from seedlib.cli import main
+from seedlib.contract.canonical import manifest_hash
 from tests.conftest import PROFILES, load_yaml, table_counts
 from tests.services import AWS_ENV, Bao, free_port, openbao, s3_client
 

@@ -16,17 +16,17 @@ from typing import Any
 import psycopg
 import pytest
 
-from seedlib import telemetry
 from seedlib.cli import main
 from seedlib.errors import DependencyUnavailableError, Reason
-from seedlib.evidence import Evidence
-from seedlib.plan import plan_batches
-from seedlib.runner import RunOptions, run_profile
+from seedlib.evidence.signing import LocalSigner
+from seedlib.evidence.vault import VaultSaltProvider
+from seedlib.evidence.worm import LocalWorm
+from seedlib.observability import telemetry
+from seedlib.rules.batches import plan_batches
+from seedlib.rules.validation import load_profile_spec
+from seedlib.runs.pipeline import RunOptions, run_profile
+from seedlib.runs.publishing import Evidence
 from seedlib.settings import Settings
-from seedlib.signing import LocalSigner
-from seedlib.validation import load_profile_spec
-from seedlib.vault import VaultSaltProvider
-from seedlib.worm import LocalWorm
 from tests.conftest import load_yaml, table_counts
 from tests.evidence.test_evidence import DEV_A, vault_env  # noqa: F401 (a fixture)
 from tests.postgres.test_loader import expected_counts

@@ -18,17 +18,17 @@ import psycopg
 import pytest
 import yaml
 
-from seedlib.canonical import manifest_hash
-from seedlib.catalog import TABLES
 from seedlib.cli import main
+from seedlib.contract.canonical import manifest_hash
 from seedlib.db.session import WRITER_ROLE, scope, writer
-from seedlib.evidence import Evidence
+from seedlib.evidence.salts import DevIsolatedSaltProvider
+from seedlib.evidence.signing import LocalSigner
+from seedlib.evidence.worm import LocalWorm
 from seedlib.generator import Context
-from seedlib.plan import plan_batches
-from seedlib.runner import RunOptions, run_profile
-from seedlib.salts import DevIsolatedSaltProvider
-from seedlib.signing import LocalSigner
-from seedlib.worm import LocalWorm
+from seedlib.generator.catalog import TABLES
+from seedlib.rules.batches import plan_batches
+from seedlib.runs.pipeline import RunOptions, run_profile
+from seedlib.runs.publishing import Evidence
 from tests.conftest import PROFILES, REPO, load_yaml, table_counts
 from tests.support import spec_of
 
@@ -262,7 +262,7 @@ def test_carga_rerun_purges_first_and_expiry_blocks_until_purged(database_url, t
     )
 
     spec = yaml.safe_load(carga.read_text())["spec"]
-    from seedlib.validation import load_profile_spec
+    from seedlib.rules.validation import load_profile_spec
 
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
     options = RunOptions(database_url=database_url, requested_by="test", idempotency_key="later")

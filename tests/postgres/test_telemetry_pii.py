@@ -11,7 +11,7 @@ import sys
 
 import psycopg
 
-from seedlib.catalog import TABLES, Kind
+from seedlib.generator.catalog import TABLES, Kind
 from tests.conftest import PROFILES, REPO
 
 DEV_A = PROFILES / "dev" / "tenant-a.yaml"

@@ -20,7 +20,7 @@ from seed_operator.verify import (
     runs_to_prune,
     verdict_of,
 )
-from seedlib.run import Phase
+from seedlib.contract.seedrun import Phase
 
 ARGOCD = Path(__file__).resolve().parents[2] / "manifests" / "argocd"
 SEEDRUN_LUA = ARGOCD / "health" / "seedrun.lua"

@@ -1,4 +1,4 @@
-"""Tests for seedlib.brazil: documents, bank digits, CEPs, phones and the data files.
+"""Tests for seedlib.generator.brazil: documents, bank digits, CEPs, phones and the data files.
 
 Check digits are judged by validate-docbr, an independent implementation; the vectorised functions
 are compared with plain one-row-at-a-time Python written here; fixed examples are either published
@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from validate_docbr import CNPJ, CPF
 
-from seedlib import brazil
+from seedlib.generator import brazil
 
 M9 = 111_111_111  # CPF repdigit bases are k * M9
 M8 = 11_111_111  # CNPJ repdigit roots are k * M8
@@ -297,7 +297,7 @@ def test_account_check_digit_covers_every_digit_and_x():
 
 # --- CEP -----------------------------------------------------------------------------------
 
-# From the Correios table quoted in the brief (independent of seedlib/data/ufs.tsv).
+# From the Correios table quoted in the brief (independent of seedlib/generator/data/ufs.tsv).
 PUBLISHED_CEP_RANGES = {
     "RJ": ((20000000, 28999999),),
     "DF": ((70000000, 72799999), (73000000, 73699999)),
@@ -370,7 +370,7 @@ def test_city_index_picks_a_city_of_the_rows_uf():
 
 # --- phones --------------------------------------------------------------------------------
 
-# Anatel's area codes (independent of seedlib/data/ufs.tsv).
+# Anatel's area codes (independent of seedlib/generator/data/ufs.tsv).
 # fmt: off
 PUBLISHED_DDDS = {
     "AC": {68}, "AL": {82}, "AM": {92, 97}, "AP": {96}, "BA": {71, 73, 74, 75, 77},
@@ -533,7 +533,7 @@ LISTS: dict[str, tuple[Callable[[], tuple[str, ...]], int]] = {
 
 
 def data_text(name: str) -> str:
-    return resources.files("seedlib").joinpath("data", name).read_text(encoding="utf-8")
+    return resources.files("seedlib.generator").joinpath("data", name).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", sorted(LISTS))

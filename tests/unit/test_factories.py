@@ -9,8 +9,8 @@ import factory.random
 import pytest
 
 from seedlib import factories
-from seedlib.catalog import TABLES
 from seedlib.generator import generate
+from seedlib.generator.catalog import TABLES
 from tests.support import context_of, spec_of
 
 FACTORIES = {

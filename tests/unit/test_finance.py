@@ -1,4 +1,4 @@
-"""Tests for seedlib.finance: schedules, IOF, CET and IRR.
+"""Tests for seedlib.generator.finance: schedules, IOF, CET and IRR.
 
 Expected values are either worked out by hand (the arithmetic is in the comments), taken from
 a published source (named next to the value), or checked against an independent
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from seedlib.finance import (
+from seedlib.generator.finance import (
     IOF_ADDITIONAL_RATE,
     IOF_DAILY_RATE_COMPANY,
     IOF_DAILY_RATE_INDIVIDUAL,

@@ -13,7 +13,7 @@ import yaml
 from seed_operator import consts
 from seed_operator.crds import build_crds
 from seed_operator.generate import artefacts
-from seedlib.entities import HARD_CAPS
+from seedlib.contract.entities import HARD_CAPS
 from tests.conftest import PROFILE_FILES, REPO, load_yaml, rehash
 
 CRDS = build_crds()

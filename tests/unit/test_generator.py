@@ -14,23 +14,25 @@ from functools import cache
 import pytest
 from validate_docbr import CNPJ, CPF
 
-from seedlib import finance, masking
-from seedlib.canonical import manifest_hash
-from seedlib.catalog import CATALOG, TABLES, Kind
-from seedlib.entities import STATEFUL, Entity
+from seedlib.contract.canonical import manifest_hash
+from seedlib.contract.entities import STATEFUL, Entity
+from seedlib.contract.profile import SeedProfileSpec
+from seedlib.contract.salt import Salt
 from seedlib.errors import ExitCode, InvalidInputError, Reason
+from seedlib.evidence.salts import DevIsolatedSaltProvider
 from seedlib.generator import (
     GENERATOR_VERSION,
     Context,
     entity_digest,
+    finance,
     generate,
+    masking,
     pii_check,
     profile_violations,
     tenant_namespace,
 )
-from seedlib.profile import SeedProfileSpec
-from seedlib.salts import DevIsolatedSaltProvider, Salt
-from seedlib.streams import Stream
+from seedlib.generator.catalog import CATALOG, TABLES, Kind
+from seedlib.generator.streams import Stream
 from tests.conftest import PROFILES, load_yaml
 from tests.support import context_of, spec_of
 
@@ -64,7 +66,7 @@ def test_golden_digest_of_the_dev_profile(table):
 SEGMENTED = """
 import json, sys
 from tests.support import context_of, spec_of
-from seedlib.catalog import TABLES
+from seedlib.generator.catalog import TABLES
 from seedlib.generator import generate
 import hashlib
 cuts = json.loads(sys.argv[1])

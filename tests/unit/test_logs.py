@@ -1,4 +1,4 @@
-"""The redaction layer of seedlib.logs: nothing a caller passes reaches a log line unless safe."""
+"""Redaction in seedlib.observability.logs: nothing a caller passes reaches a log line unless safe."""
 
 from __future__ import annotations
 
@@ -14,7 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from seedlib.errors import Reason
-from seedlib.logs import REDACTED, bind_log_context, configure_json_logging, redact_text
+from seedlib.observability.logs import (
+    REDACTED,
+    bind_log_context,
+    configure_json_logging,
+    redact_text,
+)
 
 CPF = "123.456.789-09"
 CNPJ = "12.345.678/0001-95"

@@ -20,8 +20,8 @@ from seed_operator.leases import (
 )
 from seed_operator.queue import QueueEntry, queue_expired, queue_position
 from seed_operator.settings import OperatorSettings
-from seedlib.plan import BatchSpec
-from seedlib.run import ConditionStatus, ConditionType
+from seedlib.contract.seedrun import ConditionStatus, ConditionType
+from seedlib.rules.batches import BatchSpec
 
 T0 = dt.datetime(2025, 1, 1, 3, 0, tzinfo=dt.UTC)
 

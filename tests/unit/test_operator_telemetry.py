@@ -34,7 +34,7 @@ from seed_operator.tracecontext import (
     run_trace_id,
     run_traceparent,
 )
-from seedlib.run import SeedRunSpec
+from seedlib.contract.seedrun import SeedRunSpec
 from tests.support import spec_of
 
 SETTINGS = OperatorSettings(batch_rows=500, global_cap=2)

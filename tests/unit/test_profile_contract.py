@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from seedlib.contract.profile import Mode, SeedProfileSpec
 from seedlib.errors import ExitCode, InvalidInputError, Reason
-from seedlib.profile import Mode, SeedProfileSpec
-from seedlib.validation import (
+from seedlib.rules.validation import (
     HASH_PATH,
     load_profile_spec,
     validate_document,

@@ -11,10 +11,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from seedlib.contract.profile import SeedProfileSpec
+from seedlib.contract.schemagen import structural_schema
 from seedlib.documents import read_documents
-from seedlib.profile import SeedProfileSpec
-from seedlib.schemagen import structural_schema
-from seedlib.validation import HASH_PATH, validate_document
+from seedlib.rules.validation import HASH_PATH, validate_document
 from tests.conftest import PROFILE_FILES, load_yaml, rehash
 
 EXAMPLES = [load_yaml(p) for p in PROFILE_FILES]

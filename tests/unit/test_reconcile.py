@@ -12,10 +12,10 @@ from seed_operator.leases import lease_body, slot_lease_names, tenant_lease_name
 from seed_operator.queue import QueueEntry
 from seed_operator.reconcile import JobState, JobView, Observed, Plan, decide
 from seed_operator.settings import OperatorSettings
+from seedlib.contract.seedrun import SeedRunSpec
 from seedlib.errors import Reason
 from seedlib.generator import entity_counts
-from seedlib.plan import plan_batches
-from seedlib.run import SeedRunSpec
+from seedlib.rules.batches import plan_batches
 from tests.support import spec_of
 
 SETTINGS = OperatorSettings(batch_rows=500, global_cap=2)

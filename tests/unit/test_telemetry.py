@@ -1,4 +1,4 @@
-"""seedlib.telemetry without a collector: W3C traceparent parsing, span parentage, fail-closed."""
+"""seedlib.observability.telemetry without a collector: traceparent parsing, parentage, fail-closed."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seedlib import telemetry
 from seedlib.errors import DependencyUnavailableError, Reason
-from seedlib.telemetry import TraceParent, format_traceparent, parse_traceparent
+from seedlib.observability import telemetry
+from seedlib.observability.telemetry import TraceParent, format_traceparent, parse_traceparent
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN = "00f067aa0ba902b7"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seedlib.profile import Window
-from seedlib.window import closes_at, next_opening, window_contains
+from seedlib.contract.profile import Window
+from seedlib.rules.window import closes_at, next_opening, window_contains
 
 TICK = dt.timedelta(microseconds=1)
 DAY = dt.timedelta(days=1)

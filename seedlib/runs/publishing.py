@@ -20,17 +20,17 @@ from typing import Any
 
 import numpy as np
 
-from seedlib import telemetry
-from seedlib.catalog import TABLES
 from seedlib.db import store
 from seedlib.db.session import Connection, scope
 from seedlib.errors import DependencyUnavailableError, InvalidInputError, Reason
+from seedlib.evidence.report import REPORT_VERSION, dataset_digest, report_key, seal
+from seedlib.evidence.signing import Signer
+from seedlib.evidence.worm import WormStore, verify_report
 from seedlib.generator import GENERATOR_VERSION, Context, pii_check
 from seedlib.generator import dataset_id as dataset_id_of
-from seedlib.preflight import estimated_cost
-from seedlib.report import REPORT_VERSION, dataset_digest, report_key, seal
-from seedlib.signing import Signer
-from seedlib.worm import WormStore, verify_report
+from seedlib.generator.catalog import TABLES
+from seedlib.observability import telemetry
+from seedlib.runs.preflight import estimated_cost
 
 __all__ = ["Evidence", "ReportRef", "publish_run_report", "sample_pii"]
 

@@ -28,7 +28,7 @@ import botocore.exceptions
 from botocore.config import Config
 
 from seedlib.errors import DependencyUnavailableError, InvalidInputError, Reason
-from seedlib.report import check_sealed
+from seedlib.evidence.report import check_sealed
 
 __all__ = [
     "MIN_RETENTION_DAYS",

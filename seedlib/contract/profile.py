@@ -5,8 +5,9 @@ These models are the single source of the contract: the CRD ``openAPIV3Schema``,
 marked optional here; nothing has an implicit default (reference issue-003, "fail-close"). Parsing
 is strict: ``"100"`` is not ``100``, ``null`` is not "absent", unknown fields are errors.
 
-This module is pure: no file, network or cluster access. Reading YAML is ``seedlib.documents``'s job,
-the integrity check that ties ``spec.integrity.manifestHash`` to the content is ``seedlib.validation``'s.
+This module is pure: no file, network or cluster access. Reading YAML is ``seedlib.documents``'s
+job, the integrity check that ties ``spec.integrity.manifestHash`` to the content is
+``seedlib.rules.validation``'s.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from pydantic import Field, Strict, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from seedlib._model import CROSS_FIELD_ERROR, CrossFieldRule, Omittable, SpecModel
-from seedlib.entities import HARD_CAPS, STATEFUL, Entity, LifecycleState
+from seedlib.contract._model import CROSS_FIELD_ERROR, CrossFieldRule, Omittable, SpecModel
+from seedlib.contract.entities import HARD_CAPS, STATEFUL, Entity, LifecycleState
 
 __all__ = [
     "API_GROUP",
@@ -167,7 +168,7 @@ class StatefulVolumeEntry(VolumeEntry):
 
 class Volumetry(SpecModel):
     """Rows per entity. Only entities of the catalog may be named; each ``cap`` is bounded by the
-    entity's hard cap (``seedlib.entities.HARD_CAPS``). At least one entity is required."""
+    entity's hard cap (``seedlib.contract.entities.HARD_CAPS``). At least one entity is required."""
 
     users: Omittable[VolumeEntry] = None
     """Back-office users of the tenant."""

@@ -3,7 +3,7 @@
 Generation is CPU work in this process; ingestion is PostgreSQL's work in its own. With two cores
 the run is only as fast as the slower of the two if they overlap, so batches flow through a bounded
 queue: the main thread generates batch *k+1* while writer threads COPY batch *k*. Tables are loaded
-level by level (``seedlib.plan``): a batch starts only when every table it references is complete.
+level by level (``seedlib.rules.batches``): a batch starts only when every table it references is complete.
 
 Order of checks, all before any write: salt version, database reachable and migrated, the tenant
 lock (exit 3), idempotency key (replay or conflict, exit 2), dataset admission (purge overdue,
@@ -26,8 +26,8 @@ from typing import Any
 
 import psycopg
 
-from seedlib import telemetry
-from seedlib.catalog import TABLES
+from seedlib.contract.profile import SeedProfileSpec
+from seedlib.contract.salt import SaltProvider
 from seedlib.db import store
 from seedlib.db.loader import BatchOutcome, copy_rows, load_batch
 from seedlib.db.migrate import require_migrated
@@ -38,14 +38,14 @@ from seedlib.errors import (
     Reason,
     SeedError,
 )
-from seedlib.evidence import Evidence, ReportRef, publish_run_report
 from seedlib.generator import GENERATOR_VERSION, Context, dataset_of, generate
 from seedlib.generator import dataset_id as dataset_id_of
-from seedlib.plan import DEFAULT_BATCH_ROWS, BatchSpec, plan_batches
-from seedlib.preflight import run_preflight
-from seedlib.profile import SeedProfileSpec
-from seedlib.rules import Admission, DatasetFacts, admit
-from seedlib.salts import SaltProvider
+from seedlib.generator.catalog import TABLES
+from seedlib.observability import telemetry
+from seedlib.rules.admission import Admission, DatasetFacts, admit
+from seedlib.rules.batches import DEFAULT_BATCH_ROWS, BatchSpec, plan_batches
+from seedlib.runs.preflight import run_preflight
+from seedlib.runs.publishing import Evidence, ReportRef, publish_run_report
 
 __all__ = [
     "RunOptions",

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from seedlib.catalog import CATALOG, TABLES, Table
+from seedlib.generator.catalog import CATALOG, TABLES, Table
 
 __all__ = ["DEFAULT_BATCH_ROWS", "BatchSpec", "level_of", "parse_batch_id", "plan_batches"]
 

@@ -1,7 +1,7 @@
 """Brazilian formats for the synthetic datasets: CPF, CNPJ, bank account digits, CEP, phones.
 
 Every function here is a pure, vectorised function of integer inputs (numpy arrays): no randomness,
-no clock, no global state beyond the read-only tables loaded once from ``seedlib/data``. The
+no clock, no global state beyond the read-only tables loaded once from ``seedlib/generator/data``. The
 generator supplies the integers (keyed permutations for unique values, uint64 random words for the
 rest) and gets back strings. Loops run over digit positions or table rows, never over data rows,
 except the final ``tolist()`` that materialises Python strings.
@@ -47,7 +47,7 @@ community boxes), so street addresses never carry them. Phones are E.164 (``+55`
 DDD of the UF, then 9 + 8 digits for mobiles or [2-5] + 7 digits for landlines); the DDD is chosen
 uniformly among the UF's DDDs.
 
-Data files (``seedlib/data``)
+Data files (``seedlib/generator/data``)
 =============================
 ``ufs.tsv``: code, name, weight (population share in per-mille, 2022 census, summing to 1000),
 CPF fiscal region digit (the 9th base digit the Receita Federal assigns by region), DDDs, CEP ranges.
@@ -69,7 +69,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from seedlib.ascii import render
+from seedlib.generator.ascii import render
 
 __all__ = [
     "CITIES",
@@ -329,12 +329,12 @@ def agency_check_digit(agency: NDArray[np.int64]) -> list[str]:
 
 
 def _read(name: str) -> str:
-    return resources.files("seedlib").joinpath("data", name).read_text(encoding="utf-8")
+    return resources.files("seedlib.generator").joinpath("data", name).read_text(encoding="utf-8")
 
 
 def _check_entry(entry: str, name: str) -> str:
     if not entry or entry != entry.strip() or any(c == "\\" or not c.isprintable() for c in entry):
-        raise RuntimeError(f"seedlib/data/{name}: bad entry {entry!r}")
+        raise RuntimeError(f"seedlib/generator/data/{name}: bad entry {entry!r}")
     return entry
 
 
@@ -342,7 +342,7 @@ def _check_entry(entry: str, name: str) -> str:
 def _lines(name: str) -> tuple[str, ...]:
     entries = tuple(_check_entry(line, name) for line in _read(name).splitlines())
     if list(entries) != sorted(set(entries)):
-        raise RuntimeError(f"seedlib/data/{name}: entries must be sorted and unique")
+        raise RuntimeError(f"seedlib/generator/data/{name}: entries must be sorted and unique")
     return entries
 
 
@@ -405,10 +405,10 @@ class Uf:
 def _tsv(name: str, header: tuple[str, ...]) -> list[list[str]]:
     lines = _read(name).splitlines()
     if tuple(lines[0].split("\t")) != header:
-        raise RuntimeError(f"seedlib/data/{name}: header must be {header}")
+        raise RuntimeError(f"seedlib/generator/data/{name}: header must be {header}")
     rows = [line.split("\t") for line in lines[1:]]
     if any(len(row) != len(header) for row in rows):
-        raise RuntimeError(f"seedlib/data/{name}: every row needs {len(header)} fields")
+        raise RuntimeError(f"seedlib/generator/data/{name}: every row needs {len(header)} fields")
     return rows
 
 

@@ -26,9 +26,9 @@ import hvac
 import hvac.exceptions
 import requests
 
+from seedlib.contract.salt import Salt
 from seedlib.errors import DependencyUnavailableError, InvalidInputError, Reason
-from seedlib.retry import retry
-from seedlib.salts import Salt
+from seedlib.rules.backoff import retry
 from seedlib.settings import Settings
 
 __all__ = ["TransitSigner", "VaultSaltProvider", "vault_client"]

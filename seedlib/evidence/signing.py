@@ -1,6 +1,6 @@
 """Report signatures: RSA-PSS with SHA-256 over the sha256 of the report's canonical JSON.
 
-Signers are Vault Transit in clusters (``seedlib.vault.TransitSigner``: the private key never leaves
+Signers are Vault Transit in clusters (``seedlib.evidence.vault.TransitSigner``: the private key never leaves
 Vault) and, in dev-isolated mode only, a local key under ``.seed/keys``. Verification needs only the
 public key (PEM), so an auditor can check a report offline with any RSA-PSS implementation:
 salt length = digest length (32), MGF1 with SHA-256, signature over the 32-byte digest.

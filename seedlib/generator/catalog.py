@@ -17,7 +17,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
-from seedlib.entities import Entity, LifecycleState
+from seedlib.contract.entities import Entity, LifecycleState
 
 __all__ = ["CATALOG", "TABLES", "Column", "Kind", "Table", "table_of"]
 

@@ -1,9 +1,9 @@
-"""Where pseudonymisation salts come from: the ``SaltProvider`` protocol and the dev-isolated provider.
+"""The dev-isolated salt provider (``Salt`` and ``SaltProvider`` are in ``seedlib.contract.salt``).
 
 A salt is a secret per tenant and environment, versioned (``v1``, ``v2``...); the profile names the
 version it was seeded with (``spec.saltVersion``) and every PII value is a function of it. In clusters
-the salt lives in Vault (``seedlib.vault``, with the evidence issue); nothing may fall back to a cached
-or ephemeral salt when Vault is unavailable.
+the salt lives in Vault (``seedlib.evidence.vault``); nothing may fall back to a cached or ephemeral
+salt when Vault is unavailable.
 
 The one exception is *dev-isolated* mode: on a laptop, for environment ``dev`` only and only when the
 caller asks for it explicitly, ``DevIsolatedSaltProvider`` derives a public, deterministic salt. Its
@@ -14,30 +14,12 @@ values are not secret (the data is synthetic anyway) but it is refused everywher
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from typing import Protocol
 
+from seedlib.contract.profile import Environment
+from seedlib.contract.salt import Salt
 from seedlib.errors import InvalidInputError, Reason
-from seedlib.profile import Environment
 
-__all__ = ["DevIsolatedSaltProvider", "Salt", "SaltProvider"]
-
-
-@dataclass(frozen=True, slots=True)
-class Salt:
-    value: bytes
-    version: str
-    source: str
-    """Where it came from, for the run report: ``vault:<path>#<version>`` or ``dev-isolated``."""
-
-    def __repr__(self) -> str:  # never print the secret
-        return f"Salt(version={self.version!r}, source={self.source!r})"
-
-
-class SaltProvider(Protocol):
-    def salt(self, tenant: str, environment: str, version: str) -> Salt:
-        """The salt of ``version`` for the tenant/environment, or a ``SeedError`` (exit 2 or 4)."""
-        ...
+__all__ = ["DevIsolatedSaltProvider"]
 
 
 class DevIsolatedSaltProvider:

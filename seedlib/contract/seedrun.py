@@ -15,8 +15,8 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field, Strict
 
-from seedlib._model import Omittable, SpecModel
-from seedlib.profile import DNS_SUBDOMAIN, SHA256_HEX, ObjectMeta
+from seedlib.contract._model import Omittable, SpecModel
+from seedlib.contract.profile import DNS_SUBDOMAIN, SHA256_HEX, ObjectMeta
 
 __all__ = [
     "BatchCounts",

@@ -13,8 +13,8 @@ regenerated alone and every run of the same profile is byte-identical.
   construction*: distinct rows get distinct ranks, no hash-and-hope.
 
 Stream keys are ``sha256(tenant|environment|version|saltVersion|entity)`` for ordinary columns
-(``stream_key``) and an HMAC of the tenant salt for PII columns (``seedlib.masking``). PII is never key
-material: keys come from identifiers and secrets only.
+(``stream_key``) and an HMAC of the tenant salt for PII columns (``seedlib.generator.masking``).
+PII is never key material: keys come from identifiers and secrets only.
 
 Pure module: numpy arithmetic only.
 """

@@ -1,6 +1,6 @@
 """``Violation``: one thing wrong with a document, where, and how to fix it.
 
-Shared by schema validation (``seedlib.validation``) and the generator's plan checks
+Shared by schema validation (``seedlib.rules.validation``) and the generator's plan checks
 (``seedlib.generator``), so both report in the same shape. Pure module.
 """
 

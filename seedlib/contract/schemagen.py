@@ -2,8 +2,8 @@
 
 pydantic's raw output uses ``$defs``/``$ref``, ``anyOf: [X, {type: null}]`` for optional fields and
 auto-generated titles. Both targets want it inlined; optional fields here may be omitted but never
-``null`` (``seedlib._model.Omittable``), so the ``null`` branch is dropped, not translated. Kubernetes
-additionally needs a *structural* schema: no ``additionalProperties`` beside ``properties``, no
+``null`` (``seedlib.contract._model.Omittable``), so the ``null`` branch is dropped, not translated.
+Kubernetes additionally needs a *structural* schema: no ``additionalProperties`` beside ``properties``, no
 ``uniqueItems`` (a ``set`` list type instead), OpenAPI 3.0's boolean ``exclusiveMinimum``, ``enum``
 instead of ``const``, no ``examples``. Cross-field rules travel as ``x-kubernetes-validations`` (CEL)
 to the CRD only.
@@ -22,8 +22,8 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
-from seedlib.entities import HARD_CAPS
-from seedlib.profile import API_GROUP, API_VERSION, SeedProfile, SeedProfileSpec
+from seedlib.contract.entities import HARD_CAPS
+from seedlib.contract.profile import API_GROUP, API_VERSION, SeedProfile, SeedProfileSpec
 
 __all__ = ["SCHEMA_ID", "profile_json_schema", "structural_schema"]
 

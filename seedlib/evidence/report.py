@@ -17,8 +17,8 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from seedlib.canonical import canonical_json
-from seedlib.signing import ALGORITHM, Signer, verify_signature
+from seedlib.contract.canonical import canonical_json
+from seedlib.evidence.signing import ALGORITHM, Signer, verify_signature
 
 __all__ = ["REPORT_VERSION", "SEAL_FIELDS", "check_sealed", "dataset_digest", "report_key", "seal"]
 

@@ -19,9 +19,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from seedlib.contract.profile import Mode, SeedProfileSpec
 from seedlib.errors import InvalidInputError, Reason
 from seedlib.generator import GENERATOR_VERSION, dataset_of
-from seedlib.profile import Mode, SeedProfileSpec
 
 __all__ = ["Admission", "DatasetFacts", "admit"]
 

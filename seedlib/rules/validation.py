@@ -25,13 +25,19 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-from seedlib._model import CROSS_FIELD_ERROR
-from seedlib.canonical import CanonicalizationError, manifest_hash
+from seedlib.contract._model import CROSS_FIELD_ERROR
+from seedlib.contract.canonical import CanonicalizationError, manifest_hash
+from seedlib.contract.profile import (
+    API_GROUP,
+    API_VERSION,
+    SHA256_HEX,
+    SeedProfile,
+    SeedProfileSpec,
+)
+from seedlib.contract.seedrun import SeedRun
+from seedlib.contract.violations import Violation
 from seedlib.errors import InvalidInputError, Reason
 from seedlib.generator._plan import profile_violations
-from seedlib.problems import Violation
-from seedlib.profile import API_GROUP, API_VERSION, SHA256_HEX, SeedProfile, SeedProfileSpec
-from seedlib.run import SeedRun
 
 __all__ = [
     "DocumentResult",

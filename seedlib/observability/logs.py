@@ -35,7 +35,7 @@ import uuid
 from collections.abc import Mapping
 from typing import IO, Any, Final
 
-from seedlib import telemetry
+from seedlib.observability import telemetry
 
 __all__ = [
     "FIELDS",

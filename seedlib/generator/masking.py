@@ -18,8 +18,8 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from seedlib import ascii, brazil
-from seedlib.streams import Stream, below
+from seedlib.generator import ascii, brazil
+from seedlib.generator.streams import Stream, below
 
 __all__ = [
     "EMAIL_DOMAINS",

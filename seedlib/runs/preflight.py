@@ -19,16 +19,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from seedlib import telemetry
+from seedlib.contract.profile import SeedProfileSpec
+from seedlib.contract.salt import Salt, SaltProvider
 from seedlib.db import store
 from seedlib.db.migrate import require_migrated
 from seedlib.db.session import Connection, writer
 from seedlib.errors import IsolationError, LimitExceededError, Reason, SeedError
+from seedlib.evidence.worm import WormStore
 from seedlib.generator import Context
-from seedlib.profile import SeedProfileSpec
-from seedlib.rules import admit
-from seedlib.salts import Salt, SaltProvider
-from seedlib.worm import WormStore
+from seedlib.observability import telemetry
+from seedlib.rules.admission import admit
 
 __all__ = ["Check", "Preflight", "estimated_cost", "run_preflight"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from seedlib.profile import Window
+from seedlib.contract.profile import Window
 
 __all__ = ["closes_at", "next_opening", "window_contains"]
 

@@ -1,0 +1,1 @@
+"""Telemetry (OpenTelemetry spans and metrics over OTLP) and logs that never carry PII."""
