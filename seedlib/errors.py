@@ -50,9 +50,11 @@ class ExitCode(IntEnum):
 class Reason(StrEnum):
     """Why something failed: the ``reason`` of conditions, Events and Problem Details."""
 
+    USAGE_ERROR = "UsageError"
     PROFILE_INVALID = "ProfileInvalid"
     PROFILE_NOT_FOUND = "ProfileNotFound"
     PROFILE_DRIFT = "ProfileDrift"
+    RUN_NOT_FOUND = "RunNotFound"
     TENANT_MISMATCH = "TenantMismatch"
     REFERENCE_DRIFT = "ReferenceDrift"
     SALT_DRIFT = "SaltDrift"
@@ -75,9 +77,11 @@ class Reason(StrEnum):
 
 
 REASON_EXIT_CODES: dict[Reason, ExitCode] = {
+    Reason.USAGE_ERROR: ExitCode.INVALID,
     Reason.PROFILE_INVALID: ExitCode.INVALID,
     Reason.PROFILE_NOT_FOUND: ExitCode.INVALID,
     Reason.PROFILE_DRIFT: ExitCode.INVALID,
+    Reason.RUN_NOT_FOUND: ExitCode.INVALID,
     Reason.TENANT_MISMATCH: ExitCode.INVALID,
     Reason.REFERENCE_DRIFT: ExitCode.INVALID,
     Reason.SALT_DRIFT: ExitCode.INVALID,
