@@ -12,7 +12,7 @@ export PIP_CACHE_DIR := $(SEED_CACHE)/pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup test lint format typecheck contracts pytest generate demo bench constraints clean
+.PHONY: help setup test unit lint format typecheck contracts pytest generate demo bench constraints clean
 .PHONY: binaries cluster-up cluster-down bench-operator image kind-e2e chart-lint
 
 help: ## list the targets
@@ -41,6 +41,9 @@ typecheck: setup ## mypy --strict on seedlib and seed_operator
 
 contracts: setup ## import-linter: seedlib layered by package, cluster-free, pure layers do no I/O
 	$(BIN)/lint-imports
+
+unit: setup ## the unit tier alone: pure tests, no servers, no Go binaries (about 40 s)
+	$(BIN)/python -m pytest tests/unit
 
 pytest: setup binaries ## the test suite (exit code 5, "no tests collected", fails the build)
 	$(BIN)/python -m pytest
