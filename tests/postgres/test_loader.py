@@ -449,3 +449,35 @@ def test_the_operator_job_sequence_seeds_and_reports(database_url, monkeypatch, 
         ).fetchone()  # type: ignore[misc]
     assert (status, manifest_path) == ("succeeded", "k8s://seeding/seedprofiles/tenant-a-dev")
     assert table_counts(database_url)["bank.financial_transactions"] == 1000
+
+
+@pytest.mark.xfail(
+    reason="issue 12: batch Jobs are planned with SEED_BATCH_ROWS, the dataset keeps its own",
+    raises=AssertionError,
+    strict=True,
+)
+def test_a_job_rerun_of_a_baseline_seeded_with_other_batch_rows_writes_nothing(
+    database_url, monkeypatch, capsys
+):
+    """A baseline seeded with `seedctl run --batch-rows 300`, then re-run idempotently through the
+    operator's Jobs, which plan their batches with the operator's SEED_BATCH_ROWS (400)."""
+    assert seed(database_url, DEV_A, "--batch-rows", "300") == 0
+    before = table_counts(database_url)
+    monkeypatch.setenv("SEED_PROFILE_JSON", json.dumps(load_yaml(DEV_A)["spec"]))
+    monkeypatch.setenv("SEED_BATCH_ROWS", "400")
+    run_id = str(uuid.uuid4())
+    common = ["--dev-isolated", "--database-url", database_url]
+    profile = "env:SEED_PROFILE_JSON"
+    assert main(["preflight", profile, "--run-id", run_id, "--start-run", *common]) == 0
+    capsys.readouterr()
+    codes = [
+        main(["batch", "--profile", profile, "--batch-id", b.id, "--run-id", run_id, *common])
+        for b in plan_batches(expected_counts(DEV_A), 400)
+    ]
+    assert codes == [0] * len(codes), capsys.readouterr().out
+    assert main(["report", run_id, "--profile", profile, "--finish-run", *common]) == 0
+    after = table_counts(database_url)
+    assert {k: v for k, v in after.items() if k.startswith("bank.")} == {
+        k: v for k, v in before.items() if k.startswith("bank.")
+    }
+    assert after["seeding.batches"] == before["seeding.batches"]
