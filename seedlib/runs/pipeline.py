@@ -17,9 +17,9 @@ stay, and the next run resumes. The operator's Jobs run the same steps one proce
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import time
 import uuid
-from typing import Any
 
 from seedlib.contract.profile import SeedProfileSpec
 from seedlib.contract.salt import SaltProvider
@@ -117,7 +117,9 @@ def _telemetry_gate(
         raise
 
 
-def _recall(conn: Connection, spec: SeedProfileSpec, key: str, now: Any) -> RunSummary | None:
+def _recall(
+    conn: Connection, spec: SeedProfileSpec, key: str, now: dt.datetime
+) -> RunSummary | None:
     earlier = store.recall_idempotent(conn, spec.tenant, spec.environment, key, now)
     if earlier is None:
         return None
