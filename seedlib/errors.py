@@ -61,6 +61,7 @@ class Reason(StrEnum):
     VERSION_DRIFT = "VersionDrift"
     IDEMPOTENCY_CONFLICT = "IdempotencyConflict"
     DETERMINISM_VIOLATION = "DeterminismViolation"
+    BATCHES_INCOMPLETE = "BatchesIncomplete"
     PII_UNMASKED = "PiiUnmasked"
     PURGE_OVERDUE = "PurgeOverdue"
     DEV_ISOLATED_FORBIDDEN = "DevIsolatedForbidden"
@@ -88,6 +89,7 @@ REASON_EXIT_CODES: dict[Reason, ExitCode] = {
     Reason.VERSION_DRIFT: ExitCode.INVALID,
     Reason.IDEMPOTENCY_CONFLICT: ExitCode.INVALID,
     Reason.DETERMINISM_VIOLATION: ExitCode.INVALID,
+    Reason.BATCHES_INCOMPLETE: ExitCode.INVALID,
     Reason.PII_UNMASKED: ExitCode.INVALID,
     Reason.PURGE_OVERDUE: ExitCode.INVALID,
     Reason.DEV_ISOLATED_FORBIDDEN: ExitCode.INVALID,

@@ -1,4 +1,9 @@
-"""``seedctl``: validate, hash and inspect seeding manifests (and, later, run them).
+"""``seedctl``: validate, hash and inspect seeding manifests, seed them, publish their reports.
+
+One module per command family: ``_manifests`` (validate, hash, window), ``_seed`` (run),
+``_preflight``, ``_report`` (report RUN_ID, verify, public-key), ``_admin`` (purge, db migrate) for
+people, and ``_jobs`` (``seedctl job ROLE``) for the operator's Jobs; ``_compose`` is the
+composition root they all build their dependencies with, from ``seedlib.settings``.
 
 Exit codes follow ``seedlib.errors.ExitCode``: 0 success, 2 invalid input, 3 lock or queue,
 4 dependency unavailable, 5 limit exceeded, 6 isolation. Usage errors also exit 2.
@@ -12,15 +17,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 
 import psycopg
 
-from seedlib.cli import _manifests, _run
-from seedlib.errors import ExitCode, SeedError
-from seedlib.observability.logs import FORMAT_ENV, configure_logging, redact_text
+from seedlib.cli import _admin, _jobs, _manifests, _preflight, _report, _seed
+from seedlib.contract.job import JobResult, JobRole
+from seedlib.errors import ExitCode, InvalidInputError, Reason, SeedError
+from seedlib.observability.logs import configure_logging, redact_text
+from seedlib.settings import Settings
 
 log = logging.getLogger("seedctl")
 
@@ -44,18 +50,23 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _manifests.register(commands)
-    _run.register(commands)
+    for family in (_manifests, _seed, _preflight, _report, _admin, _jobs):
+        family.register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(
-        os.environ.get("SEED_LOG_LEVEL", "INFO"),
-        as_json=os.environ.get(FORMAT_ENV, "json").lower() != "text",
-    )
+    try:
+        args.settings = Settings.from_env()
+    except ValueError as exc:  # a malformed variable: said by name, before anything runs
+        error = InvalidInputError(Reason.USAGE_ERROR, str(exc), hint="fix the environment")
+        if args.command == "job":
+            _jobs.answer(JobResult.failed(JobRole(args.role), error))
+        print(f"seedctl: error [{error.reason}]: {error}", file=sys.stderr)
+        return int(error.exit_code)
+    configure_logging(args.settings.log_level, as_json=args.settings.log_format != "text")
     logging.getLogger("pgserver").setLevel(logging.WARNING)  # the embedded server's chatter
     try:
         code: int = args.handler(args)
@@ -63,14 +74,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.error(
             "seedctl failed",
             extra={"command": args.command, "reason": exc.reason, "exit_code": int(exc.exit_code)},
-        )
-        _run.termination_message(
-            {
-                "exitCode": int(exc.exit_code),
-                "reason": exc.reason.value,
-                "message": exc.message,
-                "hint": exc.hint,
-            }
         )
         print(f"seedctl: error [{exc.reason}]: {exc}", file=sys.stderr)
         return int(exc.exit_code)
@@ -84,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return int(ExitCode.UNAVAILABLE)
     except psycopg.Error as exc:
-        if os.environ.get("SEEDCTL_DEBUG"):
+        if args.settings.debug:
             raise
         log.error("seedctl failed", extra={"command": args.command, "reason": type(exc).__name__})
         # a database error's DETAIL may quote the row: only the first line, scanned for PII

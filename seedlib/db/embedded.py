@@ -1,24 +1,24 @@
 """The embedded PostgreSQL 16 (the ``pgserver`` package) that ``seedctl run`` uses without a URL.
 
-Data lives under ``.seed/pg`` in the working directory, so a second run reuses the dataset; the
+Data lives under ``$SEED_LOCAL_DIR/pg`` (default ``.seed/pg``), so a second run reuses the dataset; the
 server itself is started on demand, listens on a Unix socket only, and stops when the last process
 using it exits.
 """
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 from typing import Final
 
-__all__ = ["DEFAULT_DATA_DIR", "embedded_url"]
+__all__ = ["DATA_SUBDIR", "embedded_url"]
 
-DEFAULT_DATA_DIR: Final = Path(os.environ.get("SEED_LOCAL_DIR", ".seed")) / "pg"
+DATA_SUBDIR: Final = "pg"
+"""The server's data directory inside the local directory (``Settings.local_dir``)."""
 _RUNNING: dict[Path, object] = {}  # keeps each server handle alive for the life of the process
 
 
-def embedded_url(data_dir: Path = DEFAULT_DATA_DIR) -> str:
+def embedded_url(data_dir: Path) -> str:
     """Start (or join) the embedded server and return a connection URL to its ``postgres`` db."""
     data_dir.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR in containers

@@ -3,7 +3,8 @@
 The checkpoint (rows, sha256 of the COPY text, referenceDatetime, saltVersion, manifest hash,
 generator version) is inserted in the same transaction as the rows, so after a crash either both
 exist or neither does. Re-running a committed batch is a no-op when its digest matches the
-checkpoint, and a ``DeterminismViolation`` (exit 2) when it does not.
+checkpoint, and a ``DeterminismViolation`` (exit 2) when it does not
+(``seedlib.rules.checkpoints.checkpoint_verdict`` decides, under the batch's advisory lock).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import uuid
 from dataclasses import dataclass
 
 from seedlib.db.session import Connection, scope
-from seedlib.errors import InvalidInputError, Reason
+from seedlib.db.store import Checkpoint
 from seedlib.generator import GENERATOR_VERSION, Context
 from seedlib.generator.catalog import CATALOG
 from seedlib.rules.batches import BatchSpec
+from seedlib.rules.checkpoints import Verdict, checkpoint_verdict
 
 __all__ = ["BatchOutcome", "copy_rows", "load_batch"]
 
@@ -78,19 +80,16 @@ def load_batch(
             "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{dataset_id}:{batch.id}",)
         )
         done = conn.execute(
-            "SELECT stop_row, sha256 FROM seeding.batches "
+            "SELECT stop_row, rows, sha256 FROM seeding.batches "
             "WHERE dataset_id = %s AND table_name = %s AND first_row = %s",
             (dataset_id, batch.table, batch.start),
         ).fetchone()
-        if done is not None:
-            if (int(done[0]), str(done[1])) != (batch.stop, sha256):
-                raise InvalidInputError(
-                    Reason.DETERMINISM_VIOLATION,
-                    f"batch {batch.id} was committed with rows up to {done[0]} and sha256 "
-                    f"{str(done[1])[:12]}...; regenerating it gives {batch.stop} and {sha256[:12]}...",
-                    hint="the generator or profile changed under an existing dataset: purge the "
-                    "tenant and reseed",
-                )
+        stored = (
+            None
+            if done is None
+            else Checkpoint(batch.table, batch.start, int(done[0]), int(done[1]), str(done[2]))
+        )
+        if checkpoint_verdict(batch, sha256, stored) is Verdict.SKIP:
             return BatchOutcome(
                 batch.id, batch.table, batch.rows, sha256, time.perf_counter() - started, False
             )

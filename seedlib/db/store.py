@@ -16,6 +16,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from seedlib.contract.job import RunOutcome
 from seedlib.db.session import Connection, scope
 from seedlib.errors import LockUnavailableError, Reason
 from seedlib.generator.catalog import TABLES
@@ -290,21 +291,21 @@ def record_run_end(
     run_id: uuid.UUID,
     tenant: str,
     environment: str,
+    outcome: RunOutcome,
     exit_code: int,
     reason: str | None,
     summary: dict[str, Any],
     now: dt.datetime,
     batches: list[dict[str, Any]] | None = None,
-    cancelled: bool = False,
 ) -> None:
-    outcome = "cancelled" if cancelled else "succeeded" if exit_code == 0 else "failed"
+    """Close a run with its outcome (``seeding.runs.status``), exit code and reason."""
     with conn.transaction():
         scope(conn, tenant, environment, None)
         conn.execute(
             "UPDATE seeding.runs SET status = %s, exit_code = %s, reason = %s, finished_at = %s, "
             "summary = %s, batches = COALESCE(%s, batches) WHERE run_id = %s",
             (
-                outcome,
+                outcome.value,
                 exit_code,
                 reason,
                 now,

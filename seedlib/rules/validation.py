@@ -27,6 +27,7 @@ from pydantic_core import ErrorDetails
 
 from seedlib.contract._model import CROSS_FIELD_ERROR
 from seedlib.contract.canonical import CanonicalizationError, manifest_hash
+from seedlib.contract.problems import PROBLEMS, problem
 from seedlib.contract.profile import (
     API_GROUP,
     API_VERSION,
@@ -53,7 +54,7 @@ HASH_HINT: Final = (
     "run `seedctl hash --write {file}` after every change to spec: the hash is the sha256 of "
     "the RFC 8785 canonical JSON of spec without integrity"
 )
-PROBLEM_TYPE: Final = "https://seeding.iabank.io/problems/invalid-manifest"
+PROBLEM_TYPE: Final = PROBLEMS + "invalid-manifest"
 KINDS: Final[dict[str, type[SeedProfile] | type[SeedRun]]] = {
     "SeedProfile": SeedProfile,
     "SeedRun": SeedRun,
@@ -173,15 +174,15 @@ def problem_details(results: Sequence[DocumentResult]) -> dict[str, Any]:
     """RFC 9457 Problem Details for the invalid documents among ``results``."""
     invalid = [r for r in results if not r.skipped and not r.valid]
     violations = [{"source": r.source, **v.as_dict()} for r in invalid for v in r.violations]
-    return {
-        "type": PROBLEM_TYPE,
-        "title": "Invalid seeding manifest",
-        "status": 422,
-        "detail": f"{len(violations)} violation(s) in {len(invalid)} of "
+    return problem(
+        "invalid-manifest",
+        title="Invalid seeding manifest",
+        status=422,
+        detail=f"{len(violations)} violation(s) in {len(invalid)} of "
         f"{sum(1 for r in results if not r.skipped)} document(s)",
-        "violations": violations,
-        "documents": [r.as_dict() for r in results],
-    }
+        violations=violations,
+        documents=[r.as_dict() for r in results],
+    )
 
 
 # -- pydantic errors -> violations ------------------------------------------------------------

@@ -9,28 +9,37 @@ neither bypasses RLS nor owns a table (``RlsDisabled`` 6); the tenant's datasets
 referenceDatetime/saltVersion/version drift, purge not overdue: 2); the estimated cost fits the
 budget (``BudgetExhausted`` 5). Every check is reported; the first failure decides the exit code.
 Preflight only reads.
+
+Its database check is where a run learns the tenant's datasets and their admission, once: a caller
+that goes on to write (``seedctl run``, the preflight Job) passes an ``ExitStack`` that keeps the
+check's connection open (and, with ``lock``, the tenant's advisory lock held: ``LockHeld``, 3) and
+takes them from ``Preflight.cleared()``. The row counts (for the budget) come from the profile
+alone, so a Vault outage fails the salt check and still leaves every other check reported.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from seedlib.contract.job import CheckResult
 from seedlib.contract.profile import SeedProfileSpec
 from seedlib.contract.salt import Salt, SaltProvider
 from seedlib.db import store
 from seedlib.db.migrate import require_migrated
 from seedlib.db.session import Connection, writer
-from seedlib.errors import IsolationError, LimitExceededError, Reason, SeedError
+from seedlib.errors import IsolationError, Reason, SeedError
 from seedlib.evidence.worm import WormStore
-from seedlib.generator import Context
+from seedlib.generator import Context, entity_counts
 from seedlib.observability import telemetry
-from seedlib.rules.admission import admit
+from seedlib.rules.admission import Admission, admit
+from seedlib.rules.budget import check_budget, estimated_cost
 
-__all__ = ["Check", "Preflight", "estimated_cost", "run_preflight"]
+__all__ = ["Check", "Cleared", "Preflight", "run_preflight"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +59,37 @@ class Check:
             )
         return out
 
+    def as_result(self) -> CheckResult:
+        """The check as the preflight Job reports it (``seedlib.contract.job``)."""
+        error = self.error
+        return CheckResult(
+            check=self.name,
+            ok=self.ok,
+            detail=self.detail,
+            reason=error.reason if error else None,
+            hint=error.hint if error else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Cleared:
+    """What a passed preflight hands the run: the generation context, the tenant's datasets and
+    their admission (decided once), and the connection kept open for it (locked when asked)."""
+
+    context: Context
+    datasets: list[store.StoredDataset]
+    admission: Admission
+    connection: Connection
+
 
 @dataclass(slots=True)
 class Preflight:
     checks: list[Check] = field(default_factory=list)
     salt: Salt | None = None
     context: Context | None = None
+    datasets: list[store.StoredDataset] | None = None
+    admission: Admission | None = None
+    connection: Connection | None = None
 
     @property
     def passed(self) -> bool:
@@ -69,9 +103,17 @@ class Preflight:
         if (error := self.first_error) is not None:
             raise error
 
-
-def estimated_cost(rows: int, cost_per_million_rows: Decimal) -> Decimal:
-    return (Decimal(rows) * cost_per_million_rows / Decimal(1_000_000)).quantize(Decimal("0.01"))
+    def cleared(self) -> Cleared:
+        """The first failure raised; else what the run goes on with (run with ``keep``)."""
+        self.raise_for_failure()
+        if (
+            self.context is None
+            or self.datasets is None
+            or self.admission is None
+            or self.connection is None
+        ):
+            raise RuntimeError("preflight passed without keeping its connection (no `keep`)")
+        return Cleared(self.context, self.datasets, self.admission, self.connection)
 
 
 def _attempt(report: Preflight, name: str, check: Callable[[], str]) -> bool:
@@ -120,8 +162,11 @@ def run_preflight(
     database_url: str,
     cost_per_million_rows: Decimal,
     clock: Callable[[], dt.datetime],
+    keep: contextlib.ExitStack | None = None,
+    lock: bool = False,
 ) -> Preflight:
-    """Run every check and report them all (raise with ``raise_for_failure``)."""
+    """Run every check and report them all (raise with ``raise_for_failure``). With ``keep``, the
+    database check's connection stays open in it (``lock``: holding the tenant's advisory lock)."""
     with telemetry.span("seed.preflight") as span:
         report = _run_checks(
             spec,
@@ -130,6 +175,8 @@ def run_preflight(
             database_url=database_url,
             cost_per_million_rows=cost_per_million_rows,
             clock=clock,
+            keep=keep,
+            lock=lock,
         )
         span.set_attribute("passed", report.passed)
         if (error := report.first_error) is not None:
@@ -145,6 +192,8 @@ def _run_checks(
     database_url: str,
     cost_per_million_rows: Decimal,
     clock: Callable[[], dt.datetime],
+    keep: contextlib.ExitStack | None,
+    lock: bool,
 ) -> Preflight:
     report = Preflight()
 
@@ -165,27 +214,30 @@ def _run_checks(
         _attempt(report, "telemetry", telemetry.check_export)
 
     def database_check() -> str:
-        with writer(database_url, application="seedctl-preflight") as conn:
+        with contextlib.ExitStack() as own:
+            conn = (keep or own).enter_context(
+                writer(database_url, application="seedctl-preflight")
+            )
             detail = _database_checks(conn)
+            if lock:
+                (keep or own).enter_context(
+                    store.advisory_lock(conn, spec.tenant, spec.environment)
+                )
             existing = store.datasets(conn, spec.tenant, spec.environment)
-        admit(spec, [d.facts for d in existing], clock())
+            report.admission = admit(spec, [d.facts for d in existing], clock())
+            report.datasets = existing
+            report.connection = conn if keep is not None else None
         return detail + f"; {len(existing)} existing dataset(s) admit the run"
 
     _attempt(report, "database", database_check)
 
     def budget_check() -> str:
-        rows = sum(report.context.counts.values()) if report.context else 0
-        cost = estimated_cost(rows, cost_per_million_rows)
+        rows = sum(entity_counts(spec).values())
+        remaining = check_budget(spec, rows, cost_per_million_rows)
+        telemetry.set_budget_remaining(float(remaining))
         cap = spec.budget.cost_cap
-        if cost > cap:
-            raise LimitExceededError(
-                Reason.BUDGET_EXHAUSTED,
-                f"estimated cost R$ {cost} for {rows} rows exceeds the cap R$ {cap}",
-                hint="raise spec.budget.costCapBrl or lower the volumetry",
-            )
-        telemetry.set_budget_remaining(float(cap - cost))
+        cost = estimated_cost(rows, cost_per_million_rows)
         return f"estimated R$ {cost} of R$ {cap} ({(cost / cap * 100 if cap else 0):.0f} %)"
 
-    if report.context is not None:
-        _attempt(report, "budget", budget_check)
+    _attempt(report, "budget", budget_check)
     return report

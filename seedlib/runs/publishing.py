@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from seedlib.contract.job import RunOutcome
+from seedlib.contract.problems import problem, status_of_exit_code
 from seedlib.db import store
 from seedlib.db.session import Connection, scope
 from seedlib.errors import DependencyUnavailableError, InvalidInputError, Reason
@@ -30,7 +32,8 @@ from seedlib.generator import GENERATOR_VERSION, Context, pii_check
 from seedlib.generator import dataset_id as dataset_id_of
 from seedlib.generator.catalog import TABLES
 from seedlib.observability import telemetry
-from seedlib.runs.preflight import estimated_cost
+from seedlib.rules.budget import DEFAULT_COST_PER_MILLION_ROWS, budget_usage, rate_limit_usage
+from seedlib.runs.records import RUNNING
 
 __all__ = ["Evidence", "ReportRef", "publish_run_report", "sample_pii"]
 
@@ -42,7 +45,7 @@ PII_SAMPLE = 25
 class Evidence:
     worm: WormStore
     signer: Signer
-    cost_per_million_rows: Decimal = Decimal("0.50")
+    cost_per_million_rows: Decimal = DEFAULT_COST_PER_MILLION_ROWS
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,37 +107,6 @@ def sample_pii(conn: Connection, ctx: Context, dataset_id: uuid.UUID) -> dict[st
     return summary
 
 
-def _rate_limit_usage(ctx: Context, batches: list[dict[str, Any]]) -> dict[str, Any]:
-    limit = ctx.spec.rate_limit
-    window = dt.timedelta(seconds=limit.window_seconds)
-    stamps = sorted(dt.datetime.fromisoformat(b["at"]) for b in batches if b.get("at"))
-    peak = max(
-        (sum(1 for s in stamps if first <= s < first + window) for first in stamps), default=0
-    )
-    return {
-        "limit": limit.limit,
-        "windowSeconds": limit.window_seconds,
-        "batches": len(batches),
-        "peakPerWindow": peak,
-        "utilisationPct": round(100 * peak / limit.limit, 2),
-    }
-
-
-def _budget_usage(
-    ctx: Context, rows: int, evidence: Evidence, failed: int, total: int
-) -> dict[str, Any]:
-    budget = ctx.spec.budget
-    cost = estimated_cost(rows, evidence.cost_per_million_rows)
-    return {
-        "costCapBrl": budget.cost_cap_brl,
-        "estimatedCostBrl": str(cost),
-        "costUsedPct": float(round(cost / budget.cost_cap * 100, 2)) if budget.cost_cap else 0.0,
-        "errorBudgetPct": budget.error_budget_pct,
-        "failedBatches": failed,
-        "failedBatchesPct": round(100 * failed / total, 2) if total else 0.0,
-    }
-
-
 def publish_run_report(
     conn: Connection,
     ctx: Context,
@@ -159,17 +131,7 @@ def _publish(
     clock: Callable[[], dt.datetime],
 ) -> ReportRef:
     spec = ctx.spec
-    run = store.run_record(conn, spec.tenant, spec.environment, run_id)
-    if run is None:
-        raise InvalidInputError(
-            Reason.PROFILE_INVALID,
-            f"no run {run_id} of {spec.tenant}/{spec.environment}",
-            hint="give the run id seedctl run printed, with the profile it ran",
-        )
-    if run["status"] == "running":
-        raise InvalidInputError(
-            Reason.PROFILE_INVALID, f"run {run_id} has not finished", hint="wait for it"
-        )
+    run = _finished_run(conn, spec.tenant, spec.environment, run_id)
     published = store.report_of(conn, spec.tenant, spec.environment, run_id)
     if published is not None and published["verified"]:  # write-once: never a second version
         return ReportRef(
@@ -179,7 +141,70 @@ def _publish(
             published["retain_until"],
             True,
         )
-    dataset_id = dataset_id_of(ctx.spec)
+    dataset_id = dataset_id_of(spec)
+    pii = sample_pii(conn, ctx, dataset_id) if run["status"] == RunOutcome.SUCCEEDED else None
+    payload = _payload(conn, ctx, run_id, run, pii, evidence)
+    ref = _store_and_verify(conn, ctx, run_id, seal(payload, evidence.signer), evidence, clock())
+    if pii and pii["unmasked"]:
+        raise InvalidInputError(
+            Reason.PII_UNMASKED,
+            f"{pii['unmasked']} PII values in the database were not produced by the masker",
+            hint="something other than seedctl wrote these rows; purge the tenant and reseed",
+        )
+    return ref
+
+
+def _finished_run(
+    conn: Connection, tenant: str, environment: str, run_id: uuid.UUID
+) -> dict[str, Any]:
+    run = store.run_record(conn, tenant, environment, run_id)
+    if run is None:
+        raise InvalidInputError(
+            Reason.RUN_NOT_FOUND,
+            f"no run {run_id} of {tenant}/{environment}",
+            hint="give the run id seedctl run printed, with the profile it ran",
+        )
+    if run["status"] == RUNNING:
+        raise InvalidInputError(
+            Reason.USAGE_ERROR, f"run {run_id} has not finished", hint="wait for it"
+        )
+    return run
+
+
+def _errors(run: dict[str, Any], pii: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The report's ``errors``: the run's own failure, and unmasked PII found by the check."""
+    errors = []
+    if run.get("reason") and run["status"] != RunOutcome.CANCELLED:  # a cancel is an outcome
+        errors.append(
+            problem(
+                run["reason"],
+                title=run["reason"],
+                status=status_of_exit_code(run["exit_code"]),
+                detail=f"exit code {run['exit_code']}",
+            )
+        )
+    if pii and pii["unmasked"]:
+        errors.append(
+            problem(
+                Reason.PII_UNMASKED.value,
+                title=Reason.PII_UNMASKED.value,
+                status=422,
+                detail=f"{pii['unmasked']} PII values were not produced by the masker",
+            )
+        )
+    return errors
+
+
+def _payload(
+    conn: Connection,
+    ctx: Context,
+    run_id: uuid.UUID,
+    run: dict[str, Any],
+    pii: dict[str, Any] | None,
+    evidence: Evidence,
+) -> dict[str, Any]:
+    """The report's fields (``seedlib.evidence.report``), from the run record and checkpoints."""
+    spec = ctx.spec
     checkpoints = [
         {
             "table": c.table,
@@ -188,33 +213,13 @@ def _publish(
             "rows": c.rows,
             "sha256": c.sha256,
         }
-        for c in store.checkpoints(conn, spec.tenant, spec.environment, dataset_id)
+        for c in store.checkpoints(conn, spec.tenant, spec.environment, dataset_id_of(spec))
     ]
     batches: list[dict[str, Any]] = run.get("batches") or []
-    pii = sample_pii(conn, ctx, dataset_id) if run["status"] == "succeeded" else None
-    outcome = run["status"]
-    errors = []
-    if run.get("reason") and outcome != "cancelled":  # a cancel is an outcome, not an error
-        errors.append(
-            {
-                "type": f"https://seeding.iabank.io/problems/{run['reason']}",
-                "title": run["reason"],
-                "status": 422 if run["exit_code"] == 2 else 503,
-                "detail": f"exit code {run['exit_code']}",
-            }
-        )
-    if pii and pii["unmasked"]:
-        outcome = "failed"
-        errors.append(
-            {
-                "type": "https://seeding.iabank.io/problems/PiiUnmasked",
-                "title": "PiiUnmasked",
-                "status": 422,
-                "detail": f"{pii['unmasked']} PII values were not produced by the masker",
-            }
-        )
+    outcome = RunOutcome.FAILED.value if pii and pii["unmasked"] else run["status"]
     rows = sum(int(b.get("rows", 0)) for b in batches)
-    payload: dict[str, Any] = {
+    stamps = [dt.datetime.fromisoformat(b["at"]) for b in batches if b.get("at")]
+    return {
         "report_version": REPORT_VERSION,
         "run_id": str(run_id),
         "tenant": spec.tenant,
@@ -231,23 +236,38 @@ def _publish(
         "requested_by": run["requested_by"],
         "idempotency_key": run["idempotency_key"],
         "caps": {entity.value: entry.cap for entity, entry in spec.volumetry.entries().items()},
-        "rate_limit_usage": _rate_limit_usage(ctx, batches),
-        "budget_usage": _budget_usage(
-            ctx, rows, evidence, 0 if outcome == "succeeded" else 1, max(len(batches), 1)
+        "rate_limit_usage": rate_limit_usage(spec, len(batches), stamps),
+        "budget_usage": budget_usage(
+            spec,
+            rows,
+            evidence.cost_per_million_rows,
+            0 if outcome == RunOutcome.SUCCEEDED else 1,
+            max(len(batches), 1),
         ),
         "batches": batches,
         "checkpoints": checkpoints,
         "dataset_digest": dataset_digest(checkpoints),
         "pii_check": pii,
-        "errors": errors,
+        "errors": _errors(run, pii),
         "otel_trace_id": run.get("trace_id"),
         "otel_span_id": run.get("span_id"),
         "started_at": _iso(run["started_at"]),
         "finished_at": _iso(run["finished_at"]),
         "outcome": outcome,
     }
-    body = seal(payload, evidence.signer)
-    now = clock()
+
+
+def _store_and_verify(
+    conn: Connection,
+    ctx: Context,
+    run_id: uuid.UUID,
+    body: bytes,
+    evidence: Evidence,
+    now: dt.datetime,
+) -> ReportRef:
+    """Store the sealed report write-once, read it back, verify it, and index it; a report that
+    does not verify is indexed as such and fails the command (``WormUnavailable``)."""
+    spec = ctx.spec
     uri = evidence.worm.publish(
         report_key(spec.environment.value, spec.tenant, str(run_id)), body, now
     )
@@ -277,11 +297,5 @@ def _publish(
             Reason.WORM_UNAVAILABLE,
             f"the stored report {uri} did not verify: {'; '.join(check.problems)}",
             hint="check the bucket's Object Lock configuration and the signing key",
-        )
-    if pii and pii["unmasked"]:
-        raise InvalidInputError(
-            Reason.PII_UNMASKED,
-            f"{pii['unmasked']} PII values in the database were not produced by the masker",
-            hint="something other than seedctl wrote these rows; purge the tenant and reseed",
         )
     return ref

@@ -42,8 +42,9 @@ from seedlib.evidence.worm import LocalWorm
 from seedlib.factories import FinancialTransactionFactory
 from seedlib.generator import Context
 from seedlib.rules.validation import load_profile_spec
-from seedlib.runs.pipeline import RunOptions, run_profile
+from seedlib.runs.pipeline import run_profile
 from seedlib.runs.publishing import Evidence
+from seedlib.runs.summary import RunOptions
 from tests.conftest import PROFILES
 
 

@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -36,21 +37,71 @@ from kubernetes import watch
 from kubernetes.client import BatchV1Api, CustomObjectsApi
 
 from seedlib.contract.canonical import manifest_hash
+from seedlib.contract.job import (
+    BatchId,
+    BatchResult,
+    DryRunResult,
+    JobResult,
+    JobRole,
+    PreflightResult,
+    ReportResult,
+    RunId,
+    RunOutcome,
+)
 from tests.cluster.controlplane import ControlPlane, install_crds
 from tests.cluster.kubelet import TestKubelet
 from tests.conftest import PROFILES, REPO
 from tests.services import free_port, stop_process
 
 GROUP, VERSION = "seeding.iabank.io", "v1alpha1"
-INSTANT_SEEDCTL = """#!/bin/sh
-# Instant stand-in for seedctl (make bench-operator): the result line the operator reads, exit 0.
-case "$1" in
-  report) result='{"uri": "s3://bench/report.json", "sha256": "%s", "verified": true}' ;;
-  preflight) result='{"ok": true, "checks": []}' ;;
-  *) result='{"exitCode": 0}' ;;
+
+
+def _instant_seedctl() -> str:
+    """Instant stand-in for `seedctl job ROLE` (make bench-operator): the JobResult line the
+    operator reads, exit 0. The batch size it answers is the operator's SEED_BATCH_ROWS below."""
+    report = ReportResult(
+        uri="s3://bench/report.json", sha256="0" * 64, verified=True, outcome=RunOutcome.SUCCEEDED
+    )
+    lines = {
+        JobRole.PREFLIGHT: JobResult(
+            role=JobRole.PREFLIGHT,
+            exit_code=0,
+            preflight=PreflightResult(checks=(), batch_rows=100_000),
+        ),
+        JobRole.REPORT: JobResult(role=JobRole.REPORT, exit_code=0, report=report),
+        JobRole.CANCEL_REPORT: JobResult(role=JobRole.CANCEL_REPORT, exit_code=0, report=report),
+        JobRole.BATCH: JobResult(
+            role=JobRole.BATCH,
+            exit_code=0,
+            batch=BatchResult(
+                batch_id=BatchId("tenants:0-1"),
+                table="tenants",
+                rows=1,
+                sha256="0" * 64,
+                written=True,
+                seconds=0.0,
+            ),
+        ),
+        JobRole.DRY_RUN: JobResult(
+            role=JobRole.DRY_RUN,
+            exit_code=0,
+            dry_run=DryRunResult(run_id=RunId(uuid.UUID(int=0)), rows=0),
+        ),
+    }
+    cases = "\n".join(
+        f"  {role.value}) result='{line.to_line()}' ;;" for role, line in lines.items()
+    )
+    return f"""#!/bin/sh
+# Instant stand-in for seedctl job ROLE (make bench-operator): its JobResult line, exit 0.
+case "$2" in
+{cases}
 esac
-printf '%%s\\n' "$result" > "$TERMINATION_MESSAGE_PATH"
-""" % ("0" * 64)
+printf '%s\\n' "$result" > "$TERMINATION_MESSAGE_PATH"
+printf '%s\\n' "$result"
+"""
+
+
+INSTANT_SEEDCTL = _instant_seedctl()
 
 
 def _profile(namespace: str, tenant: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from seedlib.cli import main
+from seedlib.contract.job import BatchId, JobEnv, JobResult, JobRole, job_command
 from seedlib.errors import DependencyUnavailableError, Reason
 from seedlib.evidence.signing import LocalSigner
 from seedlib.evidence.vault import VaultSaltProvider
@@ -24,8 +25,9 @@ from seedlib.evidence.worm import LocalWorm
 from seedlib.observability import telemetry
 from seedlib.rules.batches import plan_batches
 from seedlib.rules.validation import load_profile_spec
-from seedlib.runs.pipeline import RunOptions, run_profile
+from seedlib.runs.pipeline import run_profile
 from seedlib.runs.publishing import Evidence
+from seedlib.runs.summary import RunOptions
 from seedlib.settings import Settings
 from tests.conftest import load_yaml, table_counts
 from tests.evidence.test_evidence import DEV_A, vault_env  # noqa: F401 (a fixture)
@@ -45,17 +47,21 @@ def _report_body(uri: str, s3_endpoint: str) -> dict[str, Any]:
     return json.loads(body.read())
 
 
+def _job(role: JobRole, batch_id: str | None = None) -> int:
+    """`seedctl job ROLE` as the operator's Job runs it (Vault and S3 from the environment)."""
+    return main(job_command(role, BatchId(batch_id) if batch_id else None)[1:])
+
+
 def _job_sequence(database_url: str, run_id: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """What the operator's preflight and batch Jobs run; returns the batch ids."""
-    monkeypatch.setenv("SEED_PROFILE_JSON", json.dumps(load_yaml(DEV_A)["spec"]))
-    monkeypatch.setenv("SEED_BATCH_ROWS", "400")
-    common = ["--database-url", database_url]
-    profile = "env:SEED_PROFILE_JSON"
-    assert main(["preflight", profile, "--run-id", run_id, "--start-run", *common]) == 0
+    monkeypatch.setenv(JobEnv.PROFILE_JSON, json.dumps(load_yaml(DEV_A)["spec"]))
+    monkeypatch.setenv(JobEnv.BATCH_ROWS, "400")
+    monkeypatch.setenv(JobEnv.RUN_ID, run_id)
+    monkeypatch.setenv("SEED_DATABASE_URL", database_url)
+    assert _job(JobRole.PREFLIGHT) == 0
     batches = [b.id for b in plan_batches(expected_counts(DEV_A), 400)]
     for batch in batches:
-        args = ["batch", "--profile", profile, "--batch-id", batch, "--run-id", run_id, *common]
-        assert main(args) == 0
+        assert _job(JobRole.BATCH, batch) == 0
     return batches
 
 
@@ -67,12 +73,10 @@ def test_job_spans_hang_under_the_traceparent_and_the_ids_reach_the_report(
     run_id = str(uuid.uuid4())
     batches = _job_sequence(database_url, run_id, monkeypatch)
     capsys.readouterr()
-    common = ["--database-url", database_url]
-    assert (
-        main(["report", run_id, "--profile", "env:SEED_PROFILE_JSON", "--finish-run", *common]) == 0
-    )
-    ref = json.loads(capsys.readouterr().out)
-    assert ref["verified"] is True
+    assert _job(JobRole.REPORT) == 0
+    result = JobResult.parse(capsys.readouterr().out)
+    assert result.report is not None and result.report.verified is True
+    ref = {"uri": result.report.uri}
 
     spans = otlp.spans()
     assert {s.trace_id for s in spans} == {TRACE}
@@ -175,9 +179,10 @@ def test_collector_down_before_the_report_job_fails_the_run_without_a_verified_r
     capsys.readouterr()
     otlp.stop()
     try:
-        args = ["report", run_id, "--profile", "env:SEED_PROFILE_JSON", "--finish-run"]
-        assert main([*args, "--database-url", database_url]) == 4
-        assert "[TelemetryUnavailable]" in capsys.readouterr().err
+        assert _job(JobRole.REPORT) == 4
+        failed = JobResult.parse(capsys.readouterr().out)
+        assert failed.failure is not None
+        assert failed.failure.reason is Reason.TELEMETRY_UNAVAILABLE
     finally:
         otlp.start()
     with psycopg.connect(database_url) as conn:

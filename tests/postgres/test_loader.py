@@ -20,15 +20,18 @@ import yaml
 
 from seedlib.cli import main
 from seedlib.contract.canonical import manifest_hash
+from seedlib.contract.job import BatchId, JobEnv, JobResult, JobRole, RunOutcome, job_command
 from seedlib.db.session import WRITER_ROLE, scope, writer
+from seedlib.errors import Reason
 from seedlib.evidence.salts import DevIsolatedSaltProvider
 from seedlib.evidence.signing import LocalSigner
 from seedlib.evidence.worm import LocalWorm
 from seedlib.generator import Context
 from seedlib.generator.catalog import TABLES
 from seedlib.rules.batches import plan_batches
-from seedlib.runs.pipeline import RunOptions, run_profile
+from seedlib.runs.pipeline import run_profile
 from seedlib.runs.publishing import Evidence
+from seedlib.runs.summary import RunOptions
 from tests.conftest import PROFILES, REPO, load_yaml, table_counts
 from tests.support import spec_of
 
@@ -293,18 +296,51 @@ def test_purge_expired_removes_only_expired_datasets(database_url, tmp_path, cap
     assert counts["seeding.datasets"] == 1
 
 
-def test_batch_command_prints_one_json_line_and_is_idempotent(database_url, capsys):
-    args = ["batch", "--profile", str(DEV_A), "--dev-isolated", "--database-url", database_url]
-    assert main([*args, "--batch-id", "tenants:0-1"]) == 0
-    line = capsys.readouterr().out.strip()
-    assert "\n" not in line and len(line.encode()) <= 4096
-    result = json.loads(line)
-    assert result["written"] is True and result["exitCode"] == 0 and result["rows"] == 1
-    assert main([*args, "--batch-id", "tenants:0-1"]) == 0
-    assert json.loads(capsys.readouterr().out)["written"] is False
-    assert main([*args, "--batch-id", "customers:0-999"]) == 2
-    failure = json.loads(capsys.readouterr().out)
-    assert failure["exitCode"] == 2 and "outside" in failure["message"]
+def jobs_of(monkeypatch, database_url: str, profile: Path, batch_rows: int):
+    """`seedctl job ROLE` as the operator's Jobs run it: run id, profile and batch size in the
+    environment (JobEnv), dev-isolated evidence; returns a runner giving (exit code, JobResult)."""
+    monkeypatch.setenv(JobEnv.PROFILE_JSON, json.dumps(load_yaml(profile)["spec"]))
+    monkeypatch.setenv(JobEnv.RUN_ID, str(uuid.uuid4()))
+    monkeypatch.setenv(JobEnv.RUN_NAME, "tenant-a-dev-1")
+    monkeypatch.setenv(JobEnv.BATCH_ROWS, str(batch_rows))
+    monkeypatch.setenv("SEED_DATABASE_URL", database_url)
+
+    def job(capsys, role: JobRole, batch_id: str | None = None) -> tuple[int, JobResult]:
+        argv = job_command(role, BatchId(batch_id) if batch_id else None)[1:]
+        code = main([*argv, "--dev-isolated"])
+        out = capsys.readouterr().out
+        assert len(out.strip().splitlines()) == 1, out  # exactly one line, whatever the outcome
+        return code, JobResult.parse(out)
+
+    return job
+
+
+def test_a_batch_job_answers_one_line_and_is_idempotent(database_url, monkeypatch, capsys):
+    job = jobs_of(monkeypatch, database_url, DEV_A, 400)
+    code, result = job(capsys, JobRole.BATCH, "tenants:0-1")
+    assert code == 2 and result.failure is not None
+    assert result.failure.reason is Reason.RUN_NOT_FOUND  # no preflight registered the run
+    code, result = job(capsys, JobRole.PREFLIGHT)
+    assert code == 0 and result.preflight is not None and result.preflight.batch_rows == 400
+    code, result = job(capsys, JobRole.BATCH, "tenants:0-1")
+    assert code == 0 and result.batch is not None
+    assert result.batch.written is True and result.batch.rows == 1
+    code, result = job(capsys, JobRole.BATCH, "tenants:0-1")
+    assert code == 0 and result.batch is not None and result.batch.written is False
+    for wrong in ("customers:0-999", "nonsense"):
+        code, result = job(capsys, JobRole.BATCH, wrong)
+        assert code == 2 and result.failure is not None, wrong
+        assert result.failure.reason is Reason.USAGE_ERROR, wrong
+
+
+def test_a_job_without_its_run_id_is_a_usage_error(database_url, monkeypatch, capsys, tmp_path):
+    job = jobs_of(monkeypatch, database_url, DEV_A, 400)
+    monkeypatch.setenv(JobEnv.RUN_ID, "not-a-uuid")
+    monkeypatch.setenv(JobEnv.TERMINATION_MESSAGE_PATH, str(tmp_path / "termination-log"))
+    code, result = job(capsys, JobRole.REPORT)
+    assert code == 2 and result.failure is not None
+    assert result.failure.reason is Reason.USAGE_ERROR
+    assert JobResult.parse((tmp_path / "termination-log").read_text()) == result
 
 
 CRASH_VOLUMES = {
@@ -391,61 +427,57 @@ def test_a_failing_checkpoint_takes_its_rows_with_it(database_url, capsys):
 
 
 def test_the_operator_job_sequence_seeds_and_reports(database_url, monkeypatch, capsys):
-    """preflight --start-run, one `seedctl batch` per planned batch, report --finish-run: what the
-    operator's Jobs run, with the profile handed over as JSON in an environment variable."""
-    spec = load_yaml(DEV_A)["spec"]
-    monkeypatch.setenv("SEED_PROFILE_JSON", json.dumps(spec))
-    monkeypatch.setenv("SEED_MANIFEST_PATH", "k8s://seeding/seedprofiles/tenant-a-dev")
-    monkeypatch.setenv("SEED_BATCH_ROWS", "400")
-    run_id = str(uuid.uuid4())
-    common = ["--dev-isolated", "--database-url", database_url]
-    assert (
-        main(
-            [
-                "preflight",
-                "env:SEED_PROFILE_JSON",
-                "--run-id",
-                run_id,
-                "--start-run",
-                "-o",
-                "json",
-                *common,
-            ]
-        )
-        == 0
-    )
-    assert (
-        main(["preflight", "env:SEED_PROFILE_JSON", "--run-id", run_id, "--start-run", *common])
-        == 0
-    )  # retried Job
-    capsys.readouterr()
-    plan = plan_batches(expected_counts(DEV_A), 400)
-    for batch in plan:
-        assert (
-            main(
-                [
-                    "batch",
-                    "--profile",
-                    "env:SEED_PROFILE_JSON",
-                    "--batch-id",
-                    batch.id,
-                    "--run-id",
-                    run_id,
-                    *common,
-                ]
-            )
-            == 0
-        )
-    results = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [r["batchId"] for r in results] == [b.id for b in plan]
-    assert (
-        main(["report", run_id, "--profile", "env:SEED_PROFILE_JSON", "--finish-run", *common]) == 0
-    )
-    report = json.loads(capsys.readouterr().out)
-    assert report["verified"] is True
+    """`seedctl job preflight`, one `seedctl job batch` per batch of the plan cut with the
+    preflight's batchRows, `seedctl job report`: what the operator's Jobs run."""
+    job = jobs_of(monkeypatch, database_url, DEV_A, 400)
+    code, first = job(capsys, JobRole.PREFLIGHT)
+    assert code == 0 and first.preflight is not None and first.preflight.batch_rows == 400
+    assert {c.check for c in first.preflight.checks} >= {"salt", "worm", "database", "budget"}
+    code, retried = job(capsys, JobRole.PREFLIGHT)  # a retried Job registers nothing more
+    assert code == 0 and retried.preflight is not None and retried.preflight.batch_rows == 400
+    plan = plan_batches(expected_counts(DEV_A), first.preflight.batch_rows)
+    results = [job(capsys, JobRole.BATCH, batch.id) for batch in plan]
+    assert [(code, r.batch.batch_id if r.batch else None) for code, r in results] == [
+        (0, b.id) for b in plan
+    ]
+    code, report = job(capsys, JobRole.REPORT)
+    assert code == 0 and report.report is not None
+    assert report.report.verified is True and report.report.outcome is RunOutcome.SUCCEEDED
     with psycopg.connect(database_url) as conn:
         status, manifest_path = conn.execute(
             "SELECT status, manifest_path FROM seeding.runs"
         ).fetchone()  # type: ignore[misc]
-    assert (status, manifest_path) == ("succeeded", "k8s://seeding/seedprofiles/tenant-a-dev")
+    assert (status, manifest_path) == ("succeeded", "seedrun:tenant-a-dev-1")
     assert table_counts(database_url)["bank.financial_transactions"] == 1000
+
+
+def test_a_job_rerun_of_a_baseline_seeded_with_other_batch_rows_writes_nothing(
+    database_url, monkeypatch, capsys
+):
+    """Issue 12: a baseline seeded with `seedctl run --batch-rows 300`, re-run idempotently
+    through the operator's Jobs with SEED_BATCH_ROWS=400. The preflight Job answers the dataset's
+    own segmentation; batch Jobs planned with it match every checkpoint and write nothing."""
+    assert seed(database_url, DEV_A, "--batch-rows", "300") == 0
+    before = table_counts(database_url)
+    job = jobs_of(monkeypatch, database_url, DEV_A, 400)
+    capsys.readouterr()
+    code, preflight = job(capsys, JobRole.PREFLIGHT)
+    assert code == 0 and preflight.preflight is not None
+    assert preflight.preflight.batch_rows == 300  # the dataset's, not SEED_BATCH_ROWS
+    plan = plan_batches(expected_counts(DEV_A), preflight.preflight.batch_rows)
+    results = [job(capsys, JobRole.BATCH, b.id) for b in plan]
+    assert all(code == 0 for code, _ in results), [r.failure for _, r in results if r.failure]
+    assert not any(r.batch and r.batch.written for _, r in results)
+    code, report = job(capsys, JobRole.REPORT)
+    assert code == 0 and report.report is not None
+    assert report.report.outcome is RunOutcome.SUCCEEDED
+    after = table_counts(database_url)
+    assert {k: v for k, v in after.items() if k.startswith("bank.")} == {
+        k: v for k, v in before.items() if k.startswith("bank.")
+    }
+    assert after["seeding.batches"] == before["seeding.batches"]
+    # a batch Job planned with the operator's SEED_BATCH_ROWS is refused as such, not as a
+    # DeterminismViolation
+    code, wrong = job(capsys, JobRole.BATCH, "financial_transactions:0-400")
+    assert code == 2 and wrong.failure is not None
+    assert wrong.failure.reason is Reason.USAGE_ERROR

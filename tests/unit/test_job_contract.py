@@ -115,3 +115,27 @@ def test_run_ids_are_uuids():
     )
     assert result.dry_run is not None
     assert result.dry_run.run_id == uuid.UUID(int=7)
+
+
+def test_settings_read_every_variable_the_operator_gives_a_job(tmp_path):
+    from seedlib.contract.job import JobEnv
+    from seedlib.settings import Settings
+
+    env = {
+        JobEnv.RUN_ID: str(uuid.UUID(int=7)),
+        JobEnv.RUN_NAME: "run-1",
+        JobEnv.PROFILE_JSON: "{}",
+        JobEnv.REQUESTED_BY: "someone",
+        JobEnv.BATCH_ROWS: "400",
+        JobEnv.LOCAL_DIR: str(tmp_path),
+        JobEnv.TERMINATION_MESSAGE_PATH: str(tmp_path / "log"),
+    }
+    settings = Settings.from_env({str(k): v for k, v in env.items()})
+    assert (settings.run_id, settings.run_name, settings.profile_json) == (
+        str(uuid.UUID(int=7)), "run-1", "{}",
+    )  # fmt: skip
+    assert (settings.requested_by, settings.batch_rows) == ("someone", 400)
+    assert settings.local_dir == tmp_path
+    assert settings.termination_message_path == tmp_path / "log"
+    with pytest.raises(ValueError, match="SEED_BATCH_ROWS"):
+        Settings.from_env({JobEnv.BATCH_ROWS.value: "0"})
