@@ -14,11 +14,14 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from seedlib.contract.job import TenantSlug
+
 __all__ = [
     "LeaseState",
     "classify_lease",
     "lease_body",
     "pick_slot",
+    "run_lease_names",
     "slot_lease_names",
     "tenant_lease_name",
 ]
@@ -44,12 +47,18 @@ def _dns_name(prefix: str, *parts: str) -> str:
     return f"{name[:54]}-{digest}"
 
 
-def tenant_lease_name(tenant: str, environment: str) -> str:
+def tenant_lease_name(tenant: TenantSlug, environment: str) -> str:
     return _dns_name("seed-tenant", environment, tenant)
 
 
 def slot_lease_names(environment: str, cap: int) -> list[str]:
     return [_dns_name("seed-slot", environment, str(k)) for k in range(cap)]
+
+
+def run_lease_names(tenant: TenantSlug, environment: str, cap: int) -> list[str]:
+    """Every Lease a run of ``tenant``/``environment`` may hold: its tenant Lease first, then the
+    ``cap`` slot Leases of the environment. Observing, holding and releasing all use this list."""
+    return [tenant_lease_name(tenant, environment), *slot_lease_names(environment, cap)]
 
 
 def _time(value: object) -> dt.datetime | None:
