@@ -18,6 +18,9 @@ __all__ = [
     "API_VERSION",
     "CATEGORY",
     "FINALIZER",
+    "JOB_GROUP",
+    "JOB_PLURAL",
+    "JOB_VERSION",
     "LABEL_APP_NAME",
     "LABEL_BATCH",
     "LABEL_COMPONENT",
@@ -54,6 +57,10 @@ RUN_KIND: Final = "SeedRun"
 RUN_PLURAL: Final = "seedruns"
 RUN_SINGULAR: Final = "seedrun"
 RUN_SHORT_NAME: Final = "sr"
+
+JOB_GROUP: Final = "batch"
+JOB_VERSION: Final = "v1"
+JOB_PLURAL: Final = "jobs"
 
 OPERATOR_NAME: Final = "seed-operator"
 """``app.kubernetes.io/name`` and ``managed-by`` of everything the operator creates."""

@@ -1,19 +1,14 @@
 """The kopf handlers: observe a SeedRun's world, call the pure ``reconcile`` core, apply its plan.
 
-Thin on purpose (STYLE.md): every decision is in ``seed_operator.reconcile`` and every API call in
-``seed_operator.kube``; a handler reads (observe), decides by calling the core, and writes (apply).
-A daemon per unfinished SeedRun re-observes it (reconciliation is level-based, so a restarted
-operator simply continues: Job names are deterministic, Leases are held by the run's uid, not by
-the operator, and the run's segmentation is in its status). It wakes when one of its Jobs changes,
-when its spec changes (cancel) or when another run of the operator finishes (a Lease may be free),
-and otherwise every few seconds as a resync. The daemons are coroutines and each pass runs in a
-worker thread, so a thousand queued runs do not need a thousand threads. Queued runs are known
-from an in-memory index fed by kopf's watch, not from a list per pass. Lease writes are
-compare-and-swap; when one loses a race, nothing else of that pass is applied and the next pass
-decides again. Deleting a SeedRun deletes its Jobs and releases its Leases before the finalizer
-lets it go (``reconcile.decide_delete``).
-
-The settings are read once, at start-up, and travel in kopf's ``memo`` with the API adapter.
+Thin on purpose (STYLE.md): every decision is in ``seed_operator.reconcile``, every API call in
+``seed_operator.kube``. A daemon per unfinished SeedRun re-observes it; reconciliation is
+level-based, so a restarted operator simply continues (Job names are deterministic, Leases are
+held by the run's uid, the segmentation is in the run's status). It wakes when one of its Jobs
+changes, when its spec changes (cancel) or when another run finishes (a Lease may be free), else
+every few seconds. Each pass runs in a worker thread; queued runs come from kopf's in-memory index,
+not from a list per pass. A Lease write that loses its compare-and-swap stops the pass; the next
+one decides again. A deleted SeedRun's Jobs, Pods and Leases are undone before the finalizer
+lets it go. The settings are read once, at start-up, and travel in kopf's ``memo``.
 """
 
 from __future__ import annotations
@@ -32,12 +27,12 @@ import kopf
 from kubernetes.client.exceptions import ApiException
 
 from seed_operator import consts, telemetry
-from seed_operator.conditions import Progress
+from seed_operator.conditions import parse_timestamp
 from seed_operator.jobs import batch_outcome, job_views
 from seed_operator.kube import Kube, load_config
 from seed_operator.leases import LeaseState, classify_lease, run_lease_names
 from seed_operator.metrics import METRICS
-from seed_operator.queue import QueueEntry
+from seed_operator.queue import QueueEntry, queue_entry_of
 from seed_operator.reconcile import (
     Deleting,
     Observed,
@@ -121,10 +116,11 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _parse_time(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+def _created(body: kopf.Body) -> dt.datetime:
+    created = parse_timestamp(body["metadata"]["creationTimestamp"])
+    if created is None:
+        raise kopf.PermanentError("a SeedRun without a creationTimestamp")
+    return created
 
 
 def _run_id(body: kopf.Body) -> RunId:
@@ -184,26 +180,8 @@ def _is_queued(body: kopf.Body, **_: Any) -> bool:
 @kopf.index(consts.API_GROUP, consts.VERSION, consts.RUN_PLURAL, when=_is_queued)
 def queued_runs(body: kopf.Body, **_: Any) -> dict[str, QueueEntry]:
     """The Queued runs by environment, kept current by kopf's watch (no list per pass)."""
-    status = body.get("status") or {}
-    queue = status.get("queue") or {}
-    environment = str(status.get("environment", ""))
-    lock: dict[str, Any] = next(
-        (
-            c
-            for c in status.get("conditions") or []
-            if c.get("type") == ConditionType.LOCK_ACQUIRED.value
-        ),
-        {},
-    )
-    return {
-        environment: QueueEntry(
-            _parse_time(queue["enqueuedAt"]),
-            _parse_time(body["metadata"]["creationTimestamp"]),
-            body["metadata"]["uid"],
-            environment,
-            wants_slot=lock.get("reason") != Progress.WAITING_FOR_TENANT_LEASE.value,
-        )
-    }
+    entry = queue_entry_of(body)
+    return {entry.environment: entry} if entry is not None else {}
 
 
 def observe(body: kopf.Body, queued: Iterable[QueueEntry], rt: Runtime) -> Observed:
@@ -239,7 +217,7 @@ def observe(body: kopf.Body, queued: Iterable[QueueEntry], rt: Runtime) -> Obser
         namespace=namespace,
         uid=uid,
         generation=int(meta.get("generation", 1)),
-        created_at=_parse_time(meta["creationTimestamp"]),
+        created_at=_created(body),
         spec=spec,
         status=dict(status),
         profile=profile,
@@ -354,7 +332,9 @@ def _wake(uids: Iterable[str]) -> None:
             event.set()
 
 
-@kopf.on.event("batch", "v1", "jobs", labels=dict(consts.MANAGED_BY))
+@kopf.on.event(
+    consts.JOB_GROUP, consts.JOB_VERSION, consts.JOB_PLURAL, labels=dict(consts.MANAGED_BY)
+)
 async def job_changed(type: str, body: kopf.Body, **_: Any) -> None:
     """A Job of ours changed (started, finished, deleted): its run decides again at once. A
     batch Job seen finished for the first time counts in ``seed_operator_batch_outcomes_total``."""
@@ -441,7 +421,7 @@ def release_run(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     namespace, uid = meta["namespace"], _run_id(body)
     seen = Deleting(
         uid=uid,
-        created_at=_parse_time(meta["creationTimestamp"]),
+        created_at=_created(body),
         status=dict(status),
         dry_run=bool((body.get("spec") or {}).get("dryRun")),
         jobs=[job["metadata"]["name"] for job in kube.list_jobs(namespace, uid)],

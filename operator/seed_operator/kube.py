@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, Final
 
 import kopf
 import kubernetes
@@ -22,7 +23,9 @@ from kubernetes.client.exceptions import ApiException
 from seed_operator import consts
 from seedlib.contract.job import RunId
 
-__all__ = ["Kube", "load_config"]
+__all__ = ["Kube", "default_namespace", "load_config"]
+
+IN_CLUSTER_NAMESPACE: Final = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
 _CONFLICTS = (409, 422)
 """A Lease write whose resourceVersion is stale (409), or that raced a create (422)."""
@@ -34,6 +37,18 @@ def load_config() -> None:
         kubernetes.config.load_incluster_config()  # type: ignore[no-untyped-call]
     except kubernetes.config.ConfigException:
         kubernetes.config.load_kube_config()  # type: ignore[no-untyped-call]
+
+
+def default_namespace() -> str | None:
+    """The Pod's namespace in a cluster, else the kubeconfig context's."""
+    if IN_CLUSTER_NAMESPACE.exists():
+        return IN_CLUSTER_NAMESPACE.read_text(encoding="utf-8").strip() or None
+    try:
+        _, context = kubernetes.config.list_kube_config_contexts()  # type: ignore[no-untyped-call]
+    except (kubernetes.config.ConfigException, OSError):
+        return None
+    namespace = (context or {}).get("context", {}).get("namespace")
+    return str(namespace) if namespace else None
 
 
 def _run_selector(uid: RunId) -> str:
@@ -80,6 +95,43 @@ class Kube:
                 return None
             raise
         return body
+
+    def list_profiles(self, namespace: str, selector: str = "") -> list[dict[str, Any]]:
+        found = self._custom.list_namespaced_custom_object(
+            consts.API_GROUP,
+            consts.VERSION,
+            namespace,
+            consts.PROFILE_PLURAL,
+            label_selector=selector or None,
+        )
+        return list(found.get("items", []))
+
+    def get_run(self, namespace: str, name: str) -> dict[str, Any]:
+        run: dict[str, Any] = self._custom.get_namespaced_custom_object(
+            consts.API_GROUP, consts.VERSION, namespace, consts.RUN_PLURAL, name
+        )
+        return run
+
+    def list_runs(self, namespace: str, selector: str = "") -> list[dict[str, Any]]:
+        found = self._custom.list_namespaced_custom_object(
+            consts.API_GROUP,
+            consts.VERSION,
+            namespace,
+            consts.RUN_PLURAL,
+            label_selector=selector or None,
+        )
+        return list(found.get("items", []))
+
+    def create_run(self, namespace: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        run: dict[str, Any] = self._custom.create_namespaced_custom_object(
+            consts.API_GROUP, consts.VERSION, namespace, consts.RUN_PLURAL, dict(body)
+        )
+        return run
+
+    def delete_run(self, namespace: str, name: str) -> None:
+        self._custom.delete_namespaced_custom_object(
+            consts.API_GROUP, consts.VERSION, namespace, consts.RUN_PLURAL, name
+        )
 
     def patch_run_status(self, namespace: str, name: str, changes: Mapping[str, Any]) -> None:
         """Merge-patch the SeedRun's status subresource; a field the CRD does not know fails."""

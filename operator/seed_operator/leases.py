@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from seed_operator.conditions import parse_timestamp
 from seedlib.contract.job import TenantSlug
 
 __all__ = [
@@ -61,12 +62,6 @@ def run_lease_names(tenant: TenantSlug, environment: str, cap: int) -> list[str]
     return [tenant_lease_name(tenant, environment), *slot_lease_names(environment, cap)]
 
 
-def _time(value: object) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def classify_lease(lease: Lease | None, holder: str, now: dt.datetime) -> LeaseState:
     spec = (lease or {}).get("spec") or {}
     current = spec.get("holderIdentity")
@@ -74,7 +69,7 @@ def classify_lease(lease: Lease | None, holder: str, now: dt.datetime) -> LeaseS
         return LeaseState.FREE
     if current == holder:
         return LeaseState.OURS
-    renewed = _time(spec.get("renewTime")) or _time(spec.get("acquireTime"))
+    renewed = parse_timestamp(spec.get("renewTime")) or parse_timestamp(spec.get("acquireTime"))
     duration = int(spec.get("leaseDurationSeconds") or 0)
     if renewed is None or renewed + dt.timedelta(seconds=duration) <= now:
         return LeaseState.EXPIRED

@@ -29,7 +29,7 @@ from seed_operator.leases import (
     slot_lease_names,
     tenant_lease_name,
 )
-from seed_operator.queue import QueueEntry, queue_expired, queue_position
+from seed_operator.queue import QueueEntry, queue_entry_of, queue_expired, queue_position
 from seed_operator.settings import OperatorSettings
 from seedlib.contract.job import JobEnv, JobRole, RunId, TenantSlug
 from seedlib.contract.seedrun import ConditionStatus, ConditionType
@@ -185,6 +185,21 @@ def test_queue_is_fifo_per_environment():
     assert [queue_position(x, queued) for x in (a, b, c, d)] == [1, 2, 3, 1]
     tie = QueueEntry(a.enqueued_at, a.created_at, "0", "perf")  # same instant: the uid decides
     assert queue_position(tie, [*queued, tie]) == 1
+
+
+def test_a_queued_runs_entry_is_read_from_its_body():
+    def run(reason: str, queue: dict[str, str] | None) -> dict[str, object]:
+        lock = {"type": "LockAcquired", "status": "False", "reason": reason}
+        status = {"environment": "perf", "conditions": [lock], "queue": queue}
+        meta = {"uid": "u1", "creationTimestamp": "2025-01-01T02:59:00Z"}
+        return {"metadata": meta, "status": status}
+
+    entry = queue_entry_of(run("WaitingForSlot", {"enqueuedAt": "2025-01-01T03:00:00Z"}))
+    assert entry == QueueEntry(T0, T0 - dt.timedelta(minutes=1), "u1", "perf")
+    assert entry is not None and entry.wants_slot
+    tenant = queue_entry_of(run("WaitingForTenantLease", {"enqueuedAt": "2025-01-01T03:00:00Z"}))
+    assert tenant is not None and not tenant.wants_slot
+    assert queue_entry_of(run("WaitingForSlot", None)) is None
 
 
 def test_queue_ttl():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from seed_operator import consts
-from seed_operator.conditions import Progress, timestamp
+from seed_operator.conditions import Progress, parse_timestamp, timestamp
 from seed_operator.leases import (
     LeaseState,
     classify_lease,
@@ -95,9 +95,7 @@ def admit(d: Decision, profile: SeedProfileSpec) -> bool:
         now,
     )
     queue = dict(d.status.get("queue") or {})
-    enqueued = dt.datetime.fromisoformat(
-        str(queue.get("enqueuedAt", timestamp(now))).replace("Z", "+00:00")
-    )
+    enqueued = parse_timestamp(queue.get("enqueuedAt")) or now
     me = QueueEntry(enqueued, seen.created_at, seen.holder, environment)
     blocked = _blocked(d, profile, slot, me)
     if blocked is not None:
@@ -183,8 +181,7 @@ def renew(d: Decision, profile: SeedProfileSpec) -> None:
     for name, lease in [(tenant, seen.tenant_lease), *seen.slot_leases.items()]:
         if classify_lease(lease, seen.holder, now) is not LeaseState.OURS:
             continue
-        renewed = str(((lease or {}).get("spec") or {}).get("renewTime", ""))
-        last = dt.datetime.fromisoformat(renewed.replace("Z", "+00:00")) if renewed else None
+        last = parse_timestamp(((lease or {}).get("spec") or {}).get("renewTime"))
         if last is None or now - last >= dt.timedelta(seconds=settings.lease_renew_seconds):
             d.write_lease(name, lease, holder=seen.holder)
     d.plan.requeue_after = float(min(settings.lease_renew_seconds, 5))
