@@ -29,7 +29,6 @@ class Progress(StrEnum):
     WAITING_FOR_TENANT_LEASE = "WaitingForTenantLease"
     WAITING_FOR_SLOT = "WaitingForSlot"
     LEASES_ACQUIRED = "LeasesAcquired"
-    LEASES_RELEASED = "LeasesReleased"
     PREFLIGHT_RUNNING = "PreflightRunning"
     PREFLIGHT_SUCCEEDED = "PreflightSucceeded"
     BATCHES_RUNNING = "BatchesRunning"

@@ -46,9 +46,6 @@ from seed_operator.settings import OperatorSettings
 from seed_operator.tracecontext import (
     finished_run_span,
     log_fields,
-    run_attributes,
-    run_span_id,
-    run_trace_id,
 )
 from seedlib.contract.job import RunId, TenantSlug
 from seedlib.contract.profile import SeedProfileSpec
@@ -61,6 +58,7 @@ __all__ = [
     "apply",
     "configure",
     "job_changed",
+    "log_phase_change",
     "observe",
     "queued_runs",
     "reconcile_run",
@@ -127,10 +125,6 @@ def _run_id(body: kopf.Body) -> RunId:
     return RunId(uuid.UUID(str(body["metadata"]["uid"])))
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
 def _profile(
     kube: Kube, namespace: str, name: str, run: kopf.Body | None = None
 ) -> tuple[SeedProfileSpec | None, tuple[Reason, str, str] | None]:
@@ -146,21 +140,9 @@ def _profile(
     if run is None:
         model, violations = validate_profile_spec(body.get("spec"))
     else:
+        dry_run = bool((run.get("spec") or {}).get("dryRun"))
         uid = str(run["metadata"]["uid"])
-        raw = body.get("spec") or {}
-        attributes = run_attributes(
-            uid,
-            tenant=_text(raw.get("tenant")),
-            environment=_text(raw.get("environment")),
-            manifest_version=_text(raw.get("version")),
-            mode=_text(raw.get("mode")),
-            dry_run=bool((run.get("spec") or {}).get("dryRun")),
-        )
-        with telemetry.validation_span(run_trace_id(uid), run_span_id(uid), attributes) as span:
-            model, violations = validate_profile_spec(body.get("spec"))
-            if span is not None:
-                span.set_attribute("seed.manifest.valid", model is not None)
-                span.set_attribute("seed.manifest.violations", len(violations))
+        model, violations = telemetry.validate_in_span(body.get("spec"), uid, dry_run=dry_run)
     if model is None:
         first = violations[0]
         more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
@@ -292,13 +274,7 @@ def reconcile_run(body: kopf.Body, queued: Iterable[QueueEntry], rt: Runtime) ->
         uid, plan.status.get("environment"), leases_held_after(seen, plan if applied else None, now)
     )
     if applied and after != phase:
-        before = Phase(phase) if phase else Phase.PENDING
-        log.info(
-            "SeedRun phase %s -> %s",
-            before,
-            Phase(str(after)),
-            extra=_fields(body, phase=after, reason=_ready_reason(plan)),
-        )
+        log_phase_change(body, phase, str(after), _ready_reason(plan))
         if after in TERMINAL:
             finished = finished_run_span(
                 uid,
@@ -310,6 +286,17 @@ def reconcile_run(body: kopf.Body, queued: Iterable[QueueEntry], rt: Runtime) ->
             )
             telemetry.emit_run_span(finished)
     return str(after)
+
+
+def log_phase_change(body: kopf.Body, before: str | None, after: str, reason: str | None) -> None:
+    """One line per transition, readable through the redacting log handler: phases as enum
+    members, names and ids in allow-listed ``extra=`` fields (they are not PII)."""
+    log.info(
+        "SeedRun phase %s -> %s",
+        Phase(before) if before else Phase.PENDING,
+        Phase(after),
+        extra=_fields(body, phase=after, reason=reason),
+    )
 
 
 def _ready_reason(plan: Plan) -> str | None:
