@@ -324,3 +324,40 @@ def test_settings_from_environment():
     assert settings.namespaces == ("a", "b") and settings.queue_ttl_seconds == 120
     with pytest.raises(ValueError, match="SEED_GLOBAL_CAP"):
         OperatorSettings.from_env({"SEED_GLOBAL_CAP": "zero"})
+
+
+def test_job_views_read_the_adapters_plain_objects():
+    """kube.Kube hands Jobs and Pods over as the client's sanitize_for_serialization dicts."""
+    from kubernetes import client
+
+    api = client.ApiClient()
+    created = dt.datetime(2025, 1, 1, 3, 0, tzinfo=dt.UTC)
+    job = client.V1Job(
+        metadata=client.V1ObjectMeta(name="run-1-pre-1f6c7"),
+        status=client.V1JobStatus(
+            conditions=[client.V1JobCondition(type="Complete", status="True")]
+        ),
+    )
+    terminated = client.V1ContainerStateTerminated(exit_code=0, message='{"role":"preflight"}')
+    pod = client.V1Pod(
+        metadata=client.V1ObjectMeta(
+            name="run-1-pre-1f6c7-abcde",
+            labels={"job-name": "run-1-pre-1f6c7"},
+            creation_timestamp=created,
+        ),
+        status=client.V1PodStatus(
+            container_statuses=[
+                client.V1ContainerStatus(
+                    name="seed",
+                    image="i",
+                    image_id="",
+                    ready=False,
+                    restart_count=0,
+                    state=client.V1ContainerState(terminated=terminated),
+                )
+            ]
+        ),
+    )
+    plain = [api.sanitize_for_serialization(o) for o in (job, pod)]
+    (view,) = job_views([plain[0]], [plain[1]]).values()
+    assert view.state is JobState.SUCCEEDED and view.message == '{"role":"preflight"}'
