@@ -3,6 +3,7 @@ handler (they are not PII), while anything else stays redacted."""
 
 from __future__ import annotations
 
+import contextvars
 import io
 import json
 import logging
@@ -30,7 +31,8 @@ def lines():
 
 
 def test_a_phase_change_names_the_phases_the_run_and_its_namespace(lines):
-    log_phase_change(BODY, "Queued", "Failed", "QueueTimeout")
+    # a fresh context, as the operator's worker threads have: no ids bound by an earlier test
+    contextvars.Context().run(log_phase_change, BODY, "Queued", "Failed", "QueueTimeout")
     (line,) = [entry for entry in lines() if entry["logger"] == "seed_operator"]
     assert line["event"] == "SeedRun phase Queued -> Failed"
     assert line["seed_run_name"] == "tenant-a-dev-nightly"
