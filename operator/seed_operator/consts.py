@@ -18,7 +18,9 @@ __all__ = [
     "API_VERSION",
     "CATEGORY",
     "FINALIZER",
+    "JOB_API_VERSION",
     "JOB_GROUP",
+    "JOB_KIND",
     "JOB_PLURAL",
     "JOB_VERSION",
     "LABEL_APP_NAME",
@@ -34,6 +36,8 @@ __all__ = [
     "LABEL_TABLE",
     "LABEL_TENANT",
     "LABEL_VERIFY_OF",
+    "LEASE_API_VERSION",
+    "LEASE_KIND",
     "MANAGED_BY",
     "OPERATOR_NAME",
     "PROFILE_KIND",
@@ -61,6 +65,10 @@ RUN_SHORT_NAME: Final = "sr"
 JOB_GROUP: Final = "batch"
 JOB_VERSION: Final = "v1"
 JOB_PLURAL: Final = "jobs"
+JOB_API_VERSION: Final = f"{JOB_GROUP}/{JOB_VERSION}"
+JOB_KIND: Final = "Job"
+LEASE_API_VERSION: Final = "coordination.k8s.io/v1"
+LEASE_KIND: Final = "Lease"
 
 OPERATOR_NAME: Final = "seed-operator"
 """``app.kubernetes.io/name`` and ``managed-by`` of everything the operator creates."""

@@ -105,8 +105,8 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.posting.level = logging.INFO
     settings.watching.server_timeout = 60
     log.info(
-        "seed-operator settings read",
-        extra={"namespace": ours.lease_namespace, "count": ours.global_cap},
+        "seed-operator settings read (namespace: where its Leases live)",
+        extra={"namespace": ours.lease_namespace},
     )
 
 

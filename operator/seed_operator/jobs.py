@@ -218,8 +218,8 @@ def build_job(
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
     }
     return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
+        "apiVersion": consts.JOB_API_VERSION,
+        "kind": consts.JOB_KIND,
         "metadata": {
             "name": job_name(run, role, batch_number),
             "namespace": run.namespace,

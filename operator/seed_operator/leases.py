@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from seed_operator import consts
 from seed_operator.conditions import parse_timestamp
 from seedlib.contract.job import TenantSlug
 
@@ -112,8 +113,8 @@ def lease_body(
     if version:
         metadata["resourceVersion"] = version
     return {
-        "apiVersion": "coordination.k8s.io/v1",
-        "kind": "Lease",
+        "apiVersion": consts.LEASE_API_VERSION,
+        "kind": consts.LEASE_KIND,
         "metadata": metadata,
         "spec": spec,
     }
