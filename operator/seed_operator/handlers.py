@@ -105,8 +105,14 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.posting.level = logging.INFO
     settings.watching.server_timeout = 60
     log.info(
-        "seed-operator settings read (namespace: where its Leases live)",
-        extra={"namespace": ours.lease_namespace},
+        "seed-operator settings read",
+        extra={
+            "lease_namespace": ours.lease_namespace,
+            "watch_namespaces": ",".join(ours.namespaces),
+            "global_cap": ours.global_cap,
+            "batch_rows": ours.batch_rows,
+            "image": ours.image,
+        },
     )
 
 
@@ -375,7 +381,7 @@ async def run_daemon(body: kopf.Body, logger: kopf.Logger, memo: kopf.Memo, **kw
                 logger.warning(
                     "reconcile failed (HTTP %s); retrying",
                     exc.status,
-                    extra=_fields(body, reason=exc.reason),
+                    extra=_fields(body, status_code=exc.status, reason=exc.reason),
                 )
                 phase = None
             if phase in TERMINAL and not await asyncio.to_thread(_holds_leases, body, rt):

@@ -163,7 +163,8 @@ def configure_tracing(env: Mapping[str, str] | None = None) -> RunTracer | None:
     if endpoint is None:
         log.warning(
             "OTEL_EXPORTER_OTLP_ENDPOINT is not set: the operator exports no spans "
-            "(the Jobs' preflight still requires their own exporter)"
+            "(the Jobs' preflight still requires their own exporter)",
+            extra={"service": SERVICE_NAME},
         )
         _TRACER = None
         return None
@@ -175,7 +176,9 @@ def configure_tracing(env: Mapping[str, str] | None = None) -> RunTracer | None:
     )
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     _TRACER = RunTracer(provider)
-    log.info("exporting the operator's spans over OTLP/HTTP", extra={"endpoint": endpoint})
+    log.info(
+        "exporting spans over OTLP/HTTP", extra={"endpoint": endpoint, "service": SERVICE_NAME}
+    )
     return _TRACER
 
 
