@@ -10,12 +10,13 @@ loses its compare-and-swap answers False so the pass can stop and decide again.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-import kopf
 import kubernetes
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
@@ -26,6 +27,9 @@ from seedlib.contract.job import RunId
 __all__ = ["Kube", "default_namespace", "load_config"]
 
 IN_CLUSTER_NAMESPACE: Final = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+
+EVENT_MESSAGE_LIMIT: Final = 1024
+log = logging.getLogger("seed_operator.kube")
 
 _CONFLICTS = (409, 422)
 """A Lease write whose resourceVersion is stale (409), or that raced a create (422)."""
@@ -209,7 +213,42 @@ class Kube:
 
     # -- Events ---------------------------------------------------------------------------------
 
-    @staticmethod
-    def post_event(body: kopf.Body, kind: str, reason: str, message: str) -> None:
-        """An Event on the SeedRun (kopf posts it in the background)."""
-        kopf.event(body, type=kind, reason=reason, message=message[:1024])
+    def post_event(self, obj: Mapping[str, Any], kind: str, reason: str, message: str) -> None:
+        """An Event on ``obj`` (the SeedRun) for ``kubectl describe``. Events are auxiliary: one
+        that cannot be posted is logged, never a reason to fail the pass."""
+        body = event_body(obj, kind, reason, message, dt.datetime.now(dt.UTC))
+        try:
+            self._core.create_namespaced_event(body["metadata"]["namespace"], body)
+        except ApiException as exc:
+            log.warning(
+                "an Event could not be posted (HTTP %s)",
+                exc.status,
+                extra={"status_code": exc.status, "reason": reason},
+            )
+
+
+def event_body(
+    obj: Mapping[str, Any], kind: str, reason: str, message: str, now: dt.datetime
+) -> dict[str, Any]:
+    """A core/v1 Event (the legacy shape ``kubectl describe`` lists) about ``obj``."""
+    meta = obj["metadata"]
+    at = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"generateName": f"{meta['name']}.", "namespace": meta["namespace"]},
+        "involvedObject": {
+            "apiVersion": obj.get("apiVersion", consts.API_VERSION),
+            "kind": obj.get("kind", consts.RUN_KIND),
+            "name": meta["name"],
+            "namespace": meta["namespace"],
+            "uid": meta["uid"],
+        },
+        "type": kind,
+        "reason": reason,
+        "message": message[:EVENT_MESSAGE_LIMIT],
+        "source": {"component": consts.OPERATOR_NAME},
+        "firstTimestamp": at,
+        "lastTimestamp": at,
+        "count": 1,
+    }

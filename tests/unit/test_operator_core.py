@@ -361,3 +361,24 @@ def test_job_views_read_the_adapters_plain_objects():
     plain = [api.sanitize_for_serialization(o) for o in (job, pod)]
     (view,) = job_views([plain[0]], [plain[1]]).values()
     assert view.state is JobState.SUCCEEDED and view.message == '{"role":"preflight"}'
+
+
+def test_an_event_names_its_seedrun_and_keeps_within_the_message_limit():
+    from seed_operator.kube import event_body
+
+    run = {"metadata": {"name": "run-1", "namespace": "seeding", "uid": "u1"}}
+    event = event_body(run, "Warning", "QueueTimeout", "x" * 5000, T0)
+    assert event["involvedObject"] == {
+        "apiVersion": "seeding.iabank.io/v1alpha1",
+        "kind": "SeedRun",
+        "name": "run-1",
+        "namespace": "seeding",
+        "uid": "u1",
+    }
+    assert event["metadata"] == {"generateName": "run-1.", "namespace": "seeding"}
+    assert (event["type"], event["reason"], len(event["message"])) == (
+        "Warning",
+        "QueueTimeout",
+        1024,
+    )
+    assert event["firstTimestamp"] == event["lastTimestamp"] == "2025-01-01T03:00:00Z"
