@@ -31,6 +31,7 @@ from seed_operator.conditions import parse_timestamp
 from seed_operator.jobs import batch_outcome, job_views
 from seed_operator.kube import Kube, load_config
 from seed_operator.leases import LeaseState, classify_lease, run_lease_names
+from seed_operator.logs import log_phase_change, run_fields
 from seed_operator.metrics import METRICS
 from seed_operator.queue import QueueEntry, queue_entry_of
 from seed_operator.reconcile import (
@@ -45,7 +46,6 @@ from seed_operator.reconcile import (
 from seed_operator.settings import OperatorSettings
 from seed_operator.tracecontext import (
     finished_run_span,
-    log_fields,
 )
 from seedlib.contract.job import RunId, TenantSlug
 from seedlib.contract.profile import SeedProfileSpec
@@ -58,7 +58,6 @@ __all__ = [
     "apply",
     "configure",
     "job_changed",
-    "log_phase_change",
     "observe",
     "queued_runs",
     "reconcile_run",
@@ -226,7 +225,7 @@ def apply(body: kopf.Body, plan: Plan, rt: Runtime) -> bool:
         if not kube.write_lease(lease):
             log.info(
                 "a Lease changed under this pass; deciding again",
-                extra={**_fields(body), "lease": lease["metadata"]["name"]},
+                extra={**run_fields(body), "lease": lease["metadata"]["name"]},
             )
             return False
     for job in plan.create_jobs:
@@ -241,17 +240,6 @@ def apply(body: kopf.Body, plan: Plan, rt: Runtime) -> bool:
     for kind, reason, message in plan.events:
         kube.post_event(body, kind, reason, message)
     return True
-
-
-def _fields(body: kopf.Body, **more: Any) -> dict[str, Any]:
-    """The ``extra=`` of a log line about a run: ids, its name and namespace (no PII)."""
-    meta, status = body["metadata"], body.get("status") or {}
-    return {
-        **log_fields(str(meta["uid"]), status.get("tenant")),
-        "seed_run_name": meta.get("name"),
-        "namespace": meta.get("namespace"),
-        **more,
-    }
 
 
 TERMINAL = frozenset(p.value for p in Phase if p.terminal)
@@ -292,17 +280,6 @@ def reconcile_run(body: kopf.Body, queued: Iterable[QueueEntry], rt: Runtime) ->
             )
             telemetry.emit_run_span(finished)
     return str(after)
-
-
-def log_phase_change(body: kopf.Body, before: str | None, after: str, reason: str | None) -> None:
-    """One line per transition, readable through the redacting log handler: phases as enum
-    members, names and ids in allow-listed ``extra=`` fields (they are not PII)."""
-    log.info(
-        "SeedRun phase %s -> %s",
-        Phase(before) if before else Phase.PENDING,
-        Phase(after),
-        extra=_fields(body, phase=after, reason=reason),
-    )
 
 
 def _ready_reason(plan: Plan) -> str | None:
@@ -381,7 +358,7 @@ async def run_daemon(body: kopf.Body, logger: kopf.Logger, memo: kopf.Memo, **kw
                 logger.warning(
                     "reconcile failed (HTTP %s); retrying",
                     exc.status,
-                    extra=_fields(body, status_code=exc.status, reason=exc.reason),
+                    extra=run_fields(body, status_code=exc.status, reason=exc.reason),
                 )
                 phase = None
             if phase in TERMINAL and not await asyncio.to_thread(_holds_leases, body, rt):

@@ -11,7 +11,7 @@ import logging
 import pytest
 
 from seed_operator import telemetry
-from seed_operator.handlers import log_phase_change
+from seed_operator.logs import log_phase_change
 from seedlib.observability.logs import configure_logging
 
 UID = "1f6c7a1e-2b1d-4c3e-9a8b-7c6d5e4f3a2b"
