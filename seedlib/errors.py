@@ -10,7 +10,7 @@ The hierarchy, drawn once::
     SeedError                      (any failure; carries reason, exit_code, message, hint)
     ├── InvalidInputError          exit 2: validation, tenant mismatch, drift, idempotency conflict
     ├── LockUnavailableError       exit 3: a lock or a queue slot could not be had in time
-    ├── DependencyUnavailableError exit 4: WORM, Vault or telemetry unreachable
+    ├── DependencyUnavailableError exit 4: WORM, Vault or telemetry unreachable; a Job's result unreadable
     ├── LimitExceededError         exit 5: rate limit or budget exhausted
     └── IsolationError             exit 6: RLS off or tenant missing
 
@@ -71,6 +71,9 @@ class Reason(StrEnum):
     VAULT_UNAVAILABLE = "VaultUnavailable"
     TELEMETRY_UNAVAILABLE = "TelemetryUnavailable"
     DATABASE_UNAVAILABLE = "DatabaseUnavailable"
+    JOB_RESULT_UNREADABLE = "JobResultUnreadable"
+    """A Job ended (crashed, killed, out of retries, another image) without a result line the
+    operator can read: no verdict of the Job's own, so none is invented for it."""
     RATE_LIMITED = "RateLimited"
     BUDGET_EXHAUSTED = "BudgetExhausted"
     RLS_DISABLED = "RlsDisabled"
@@ -99,6 +102,7 @@ REASON_EXIT_CODES: dict[Reason, ExitCode] = {
     Reason.VAULT_UNAVAILABLE: ExitCode.UNAVAILABLE,
     Reason.TELEMETRY_UNAVAILABLE: ExitCode.UNAVAILABLE,
     Reason.DATABASE_UNAVAILABLE: ExitCode.UNAVAILABLE,
+    Reason.JOB_RESULT_UNREADABLE: ExitCode.UNAVAILABLE,
     Reason.RATE_LIMITED: ExitCode.LIMITED,
     Reason.BUDGET_EXHAUSTED: ExitCode.LIMITED,
     Reason.RLS_DISABLED: ExitCode.ISOLATION,

@@ -15,7 +15,7 @@ from typing import Any
 
 from seedlib.contract.seedrun import ConditionStatus, ConditionType
 
-__all__ = ["Progress", "set_condition", "timestamp"]
+__all__ = ["Progress", "parse_timestamp", "set_condition", "timestamp"]
 
 Condition = dict[str, Any]
 
@@ -29,7 +29,6 @@ class Progress(StrEnum):
     WAITING_FOR_TENANT_LEASE = "WaitingForTenantLease"
     WAITING_FOR_SLOT = "WaitingForSlot"
     LEASES_ACQUIRED = "LeasesAcquired"
-    LEASES_RELEASED = "LeasesReleased"
     PREFLIGHT_RUNNING = "PreflightRunning"
     PREFLIGHT_SUCCEEDED = "PreflightSucceeded"
     BATCHES_RUNNING = "BatchesRunning"
@@ -45,6 +44,16 @@ class Progress(StrEnum):
 def timestamp(instant: dt.datetime) -> str:
     """RFC 3339 in UTC, to the second, as Kubernetes writes condition times."""
     return instant.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_timestamp(value: object) -> dt.datetime | None:
+    """An RFC 3339 time as the API server writes it (``Z`` or an offset), a datetime as the
+    client library hands it over, or None for an empty value."""
+    if isinstance(value, dt.datetime):
+        return value
+    if not value:
+        return None
+    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def set_condition(

@@ -72,8 +72,8 @@ def _crd(
         "metadata": {
             "name": f"{plural}.{consts.API_GROUP}",
             "labels": {
-                "app.kubernetes.io/name": "seed-operator",
-                "app.kubernetes.io/part-of": "seed-operator",
+                consts.LABEL_APP_NAME: consts.OPERATOR_NAME,
+                consts.LABEL_PART_OF: consts.OPERATOR_NAME,
             },
         },
         "spec": {

@@ -1,46 +1,114 @@
-"""Job manifests of a SeedRun: preflight, one per batch, report, or a single dry-run Job (pure).
+"""Job manifests of a SeedRun, and what a Job's state is (pure).
 
-Names are deterministic (a run's batch 7 is always the same Job, so an operator restarted mid-run
-finds it instead of creating a twin), owned by the SeedRun, labelled with run, role, table and
-batch. Every Job runs seedctl as the runner ServiceAccount under the restricted Pod Security
-profile, retries per the profile's backoff (``maxRetries`` = ``backoffLimit``), and fails at once
-on exit codes 2 and 6: invalid input and isolation failures are deterministic, retrying them only
-burns the window.
+A run has a preflight Job, one Job per batch, a report Job (a cancel-report Job when cancelled
+after its preflight), or a single dry-run Job. Names are deterministic (a run's batch 7 is always
+the same Job, so an operator restarted mid-run finds it instead of creating a twin), owned by the
+SeedRun, labelled with run, role, table and batch. Every Job runs ``seedctl job <role>`` as the
+runner ServiceAccount under the restricted Pod Security profile, told what it needs through the
+contract of ``seedlib.contract.job`` (``JobEnv``, ``job_command``) and nothing else; it retries per
+the profile's backoff (``maxRetries`` = ``backoffLimit``) and fails at once on exit codes 2 and 6:
+invalid input and isolation failures are deterministic, retrying them only burns the window.
+
+A Job's state (active, succeeded, failed) is read from its conditions here, once, for the
+reconciler and for the metrics alike.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
 from seed_operator import consts
 from seed_operator.settings import OperatorSettings
+from seedlib.contract.job import BatchId, JobEnv, JobRole, RunId, TenantSlug, job_command
+from seedlib.errors import ExitCode
 from seedlib.rules.batches import BatchSpec
 
 __all__ = [
     "CONTAINER",
-    "JobRole",
+    "JobState",
+    "JobView",
     "RunRef",
     "batch_outcome",
     "build_job",
     "job_name",
+    "job_state",
+    "job_views",
     "labels_of",
 ]
 
 CONTAINER: Final = "seed"
-LABEL_PREFIX: Final = f"{consts.API_GROUP}/"
-DETERMINISTIC_EXIT_CODES: Final = (2, 6)
+TERMINATION_MESSAGE_PATH: Final = "/dev/termination-log"
+LOCAL_DIR: Final = "/tmp/seed"
+DETERMINISTIC_EXIT_CODES: Final = (int(ExitCode.INVALID), int(ExitCode.ISOLATION))
 
 
-class JobRole(StrEnum):
-    PREFLIGHT = "preflight"
-    BATCH = "batch"
-    REPORT = "report"
-    DRY_RUN = "dry-run"
-    CANCEL_REPORT = "cancel-report"
+class JobState(StrEnum):
+    ACTIVE = "Active"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """A Job of the run as the reconciler sees it."""
+
+    name: str
+    state: JobState
+    message: str | None = None
+    """The termination message of its latest Pod once finished: the Job's ``JobResult`` line."""
+
+
+def job_state(job: Mapping[str, Any]) -> JobState:
+    """A Job body's state, from its ``Complete`` and ``Failed`` conditions."""
+    conditions = {
+        c.get("type"): c.get("status") for c in (job.get("status") or {}).get("conditions") or []
+    }
+    if conditions.get("Complete") == "True":
+        return JobState.SUCCEEDED
+    if conditions.get("Failed") == "True":
+        return JobState.FAILED
+    return JobState.ACTIVE
+
+
+def _created(body: Mapping[str, Any]) -> str:
+    return str((body.get("metadata") or {}).get("creationTimestamp") or "")
+
+
+def job_views(
+    jobs: Iterable[Mapping[str, Any]], pods: Iterable[Mapping[str, Any]]
+) -> dict[str, JobView]:
+    """The run's Jobs (bodies as the API serves them), each finished one with the termination
+    message of its latest Pod."""
+    latest: dict[str, Mapping[str, Any]] = {}
+    for pod in pods:
+        owner = ((pod.get("metadata") or {}).get("labels") or {}).get(consts.LABEL_JOB_NAME)
+        if owner and (owner not in latest or _created(pod) > _created(latest[owner])):
+            latest[owner] = pod
+    views: dict[str, JobView] = {}
+    for job in jobs:
+        name = str(job["metadata"]["name"])
+        state = job_state(job)
+        message = None
+        statuses = ((latest.get(name) or {}).get("status") or {}).get("containerStatuses") or []
+        terminated = (statuses[0].get("state") or {}).get("terminated") if statuses else None
+        if state is not JobState.ACTIVE and terminated:
+            message = terminated.get("message")
+        views[name] = JobView(name, state, message)
+    return views
+
+
+def batch_outcome(job: Mapping[str, Any]) -> str | None:
+    """``succeeded`` or ``failed`` for a finished batch Job (a Job body as the API serves it);
+    None for a Job still running or of another role (preflight, report, dry run)."""
+    labels = (job.get("metadata") or {}).get("labels") or {}
+    if labels.get(consts.LABEL_ROLE) != JobRole.BATCH.value:
+        return None
+    state = job_state(job)
+    return None if state is JobState.ACTIVE else state.value.lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +117,13 @@ class RunRef:
 
     name: str
     namespace: str
-    uid: str
-    tenant: str
+    uid: RunId
+    tenant: TenantSlug
     environment: str
     mode: str
     requested_by: str
     profile_json: str
-    """The profile's spec as canonical JSON: Jobs read it from SEED_PROFILE_JSON."""
+    """The admitted profile's spec as canonical JSON: Jobs read it from ``SEED_PROFILE_JSON``."""
     backoff_limit: int
 
 
@@ -68,7 +136,7 @@ def job_name(run: RunRef, role: JobRole, batch_number: int | None = None) -> str
         JobRole.CANCEL_REPORT: "can",
         JobRole.BATCH: f"b{batch_number or 0:04d}",
     }[role]
-    tail = f"-{suffix}-{run.uid.replace('-', '')[:5]}"
+    tail = f"-{suffix}-{run.uid.hex[:5]}"
     head = run.name[: 63 - len(tail)].rstrip("-.")
     return f"{head}{tail}"
 
@@ -80,68 +148,36 @@ def _label_value(text: str) -> str:
 
 def labels_of(run: RunRef, role: JobRole, batch: BatchSpec | None = None) -> dict[str, str]:
     labels = {
-        "app.kubernetes.io/name": "seed-operator",
-        "app.kubernetes.io/component": f"seed-{role.value}",
-        "app.kubernetes.io/managed-by": "seed-operator",
-        f"{LABEL_PREFIX}run": _label_value(run.name),
-        f"{LABEL_PREFIX}run-uid": run.uid,
-        f"{LABEL_PREFIX}role": role.value,
-        f"{LABEL_PREFIX}tenant": run.tenant,
-        f"{LABEL_PREFIX}environment": run.environment,
+        consts.LABEL_APP_NAME: consts.OPERATOR_NAME,
+        consts.LABEL_COMPONENT: f"seed-{role.value}",
+        **consts.MANAGED_BY,
+        consts.LABEL_RUN: _label_value(run.name),
+        consts.LABEL_RUN_UID: str(run.uid),
+        consts.LABEL_ROLE: role.value,
+        consts.LABEL_TENANT: run.tenant,
+        consts.LABEL_ENVIRONMENT: run.environment,
     }
     if batch is not None:
-        labels[f"{LABEL_PREFIX}table"] = batch.table
-        labels[f"{LABEL_PREFIX}batch"] = _label_value(batch.id)
+        labels[consts.LABEL_TABLE] = batch.table
+        labels[consts.LABEL_BATCH] = _label_value(batch.id)
     return labels
 
 
-def _command(role: JobRole, batch: BatchSpec | None) -> list[str]:
-    profile = "env:SEED_PROFILE_JSON"
-    if role is JobRole.PREFLIGHT:
-        return [
-            "seedctl",
-            "preflight",
-            profile,
-            "--run-id",
-            "$(SEED_RUN_ID)",
-            "--start-run",
-            "--output",
-            "json",
-        ]
-    if role is JobRole.BATCH:
-        assert batch is not None
-        return [
-            "seedctl",
-            "batch",
-            "--profile",
-            profile,
-            "--batch-id",
-            batch.id,
-            "--run-id",
-            "$(SEED_RUN_ID)",
-        ]
-    if role is JobRole.REPORT:
-        return ["seedctl", "report", "$(SEED_RUN_ID)", "--profile", profile, "--finish-run"]
-    if role is JobRole.CANCEL_REPORT:
-        return [
-            "seedctl",
-            "report",
-            "$(SEED_RUN_ID)",
-            "--profile",
-            profile,
-            "--finish-run",
-            "--cancelled",
-        ]
-    return [
-        "seedctl",
-        "run",
-        profile,
-        "--dry-run",
-        "--output",
-        "json",
-        "--idempotency-key",
-        "$(SEED_RUN_ID)",
-    ]
+def _environment(
+    run: RunRef, settings: OperatorSettings, traceparent: str | None
+) -> list[dict[str, str]]:
+    values = {
+        JobEnv.RUN_ID: str(run.uid),
+        JobEnv.RUN_NAME: run.name,
+        JobEnv.PROFILE_JSON: run.profile_json,
+        JobEnv.REQUESTED_BY: run.requested_by,
+        JobEnv.BATCH_ROWS: str(settings.batch_rows),
+        JobEnv.LOCAL_DIR: LOCAL_DIR,
+        JobEnv.TERMINATION_MESSAGE_PATH: TERMINATION_MESSAGE_PATH,
+    }
+    if traceparent:
+        values[JobEnv.TRACEPARENT] = traceparent
+    return [{"name": name.value, "value": value} for name, value in values.items()]
 
 
 def build_job(
@@ -156,26 +192,17 @@ def build_job(
     if (role is JobRole.BATCH) != (batch is not None):
         raise ValueError("a batch Job needs its batch, and only a batch Job has one")
     labels = labels_of(run, role, batch)
-    env = [
-        {"name": "SEED_PROFILE_JSON", "value": run.profile_json},
-        {"name": "SEED_RUN_ID", "value": run.uid},
-        {"name": "SEED_RUN_NAME", "value": run.name},
-        {"name": "SEED_REQUESTED_BY", "value": run.requested_by},
-        {"name": "SEED_BATCH_ROWS", "value": str(settings.batch_rows)},
-        {"name": "SEED_LOCAL_DIR", "value": "/tmp/seed"},
-    ]
-    if traceparent:
-        env.append({"name": "TRACEPARENT", "value": traceparent})
     container = {
         "name": CONTAINER,
         "image": settings.image,
         "imagePullPolicy": settings.image_pull_policy,
-        "command": _command(role, batch),
-        "env": env,
+        "command": job_command(role, BatchId(batch.id) if batch is not None else None),
+        "env": _environment(run, settings, traceparent),
         "envFrom": [
             {"secretRef": {"name": settings.env_secret, "optional": False}},
             {"configMapRef": {"name": settings.env_configmap, "optional": True}},
         ],
+        "terminationMessagePath": TERMINATION_MESSAGE_PATH,
         "terminationMessagePolicy": "FallbackToLogsOnError",
         "resources": {
             "requests": {"cpu": "250m", "memory": "512Mi"},
@@ -191,8 +218,8 @@ def build_job(
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
     }
     return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
+        "apiVersion": consts.JOB_API_VERSION,
+        "kind": consts.JOB_KIND,
         "metadata": {
             "name": job_name(run, role, batch_number),
             "namespace": run.namespace,
@@ -202,7 +229,7 @@ def build_job(
                     "apiVersion": consts.API_VERSION,
                     "kind": consts.RUN_KIND,
                     "name": run.name,
-                    "uid": run.uid,
+                    "uid": str(run.uid),
                     "controller": True,
                     "blockOwnerDeletion": True,
                 }
@@ -245,19 +272,3 @@ def build_job(
             },
         },
     }
-
-
-def batch_outcome(job: Mapping[str, Any]) -> str | None:
-    """``succeeded`` or ``failed`` for a finished batch Job (a Job body as the API serves it);
-    None for a Job still running or of another role (preflight, report, dry run)."""
-    labels = (job.get("metadata") or {}).get("labels") or {}
-    if labels.get(f"{LABEL_PREFIX}role") != JobRole.BATCH.value:
-        return None
-    conditions = {
-        c.get("type"): c.get("status") for c in (job.get("status") or {}).get("conditions") or []
-    }
-    if conditions.get("Complete") == "True":
-        return "succeeded"
-    if conditions.get("Failed") == "True":
-        return "failed"
-    return None

@@ -14,11 +14,16 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from seed_operator import consts
+from seed_operator.conditions import parse_timestamp
+from seedlib.contract.job import TenantSlug
+
 __all__ = [
     "LeaseState",
     "classify_lease",
     "lease_body",
     "pick_slot",
+    "run_lease_names",
     "slot_lease_names",
     "tenant_lease_name",
 ]
@@ -44,7 +49,7 @@ def _dns_name(prefix: str, *parts: str) -> str:
     return f"{name[:54]}-{digest}"
 
 
-def tenant_lease_name(tenant: str, environment: str) -> str:
+def tenant_lease_name(tenant: TenantSlug, environment: str) -> str:
     return _dns_name("seed-tenant", environment, tenant)
 
 
@@ -52,10 +57,10 @@ def slot_lease_names(environment: str, cap: int) -> list[str]:
     return [_dns_name("seed-slot", environment, str(k)) for k in range(cap)]
 
 
-def _time(value: object) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+def run_lease_names(tenant: TenantSlug, environment: str, cap: int) -> list[str]:
+    """Every Lease a run of ``tenant``/``environment`` may hold: its tenant Lease first, then the
+    ``cap`` slot Leases of the environment. Observing, holding and releasing all use this list."""
+    return [tenant_lease_name(tenant, environment), *slot_lease_names(environment, cap)]
 
 
 def classify_lease(lease: Lease | None, holder: str, now: dt.datetime) -> LeaseState:
@@ -65,7 +70,7 @@ def classify_lease(lease: Lease | None, holder: str, now: dt.datetime) -> LeaseS
         return LeaseState.FREE
     if current == holder:
         return LeaseState.OURS
-    renewed = _time(spec.get("renewTime")) or _time(spec.get("acquireTime"))
+    renewed = parse_timestamp(spec.get("renewTime")) or parse_timestamp(spec.get("acquireTime"))
     duration = int(spec.get("leaseDurationSeconds") or 0)
     if renewed is None or renewed + dt.timedelta(seconds=duration) <= now:
         return LeaseState.EXPIRED
@@ -108,8 +113,8 @@ def lease_body(
     if version:
         metadata["resourceVersion"] = version
     return {
-        "apiVersion": "coordination.k8s.io/v1",
-        "kind": "Lease",
+        "apiVersion": consts.LEASE_API_VERSION,
+        "kind": consts.LEASE_KIND,
         "metadata": metadata,
         "spec": spec,
     }

@@ -41,6 +41,7 @@ def main() -> None:
             namespaces=list(settings.namespaces),
             liveness_endpoint=f"http://0.0.0.0:{settings.liveness_port}/healthz",
             standalone=True,
+            memo=kopf.Memo(settings=settings),  # read once: the startup handler takes these
         )
     finally:
         telemetry.shutdown_tracing()

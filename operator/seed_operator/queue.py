@@ -11,10 +11,14 @@ does not hold up the others). A run queued longer than the TTL fails with ``Queu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["QueueEntry", "queue_expired", "queue_position", "slot_claims_ahead"]
+from seed_operator.conditions import Progress, parse_timestamp
+from seedlib.contract.seedrun import ConditionType
+
+__all__ = ["QueueEntry", "queue_entry_of", "queue_expired", "queue_position", "slot_claims_ahead"]
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -52,4 +56,28 @@ def slot_claims_ahead(entry: QueueEntry, queued: Iterable[QueueEntry]) -> int:
             and other.wants_slot
             and other < entry
         }
+    )
+
+
+def queue_entry_of(run: Mapping[str, Any]) -> QueueEntry | None:
+    """The queue entry of a SeedRun (its body as the API serves it); None unless it is queued."""
+    status = run.get("status") or {}
+    enqueued = parse_timestamp((status.get("queue") or {}).get("enqueuedAt"))
+    created = parse_timestamp(run["metadata"]["creationTimestamp"])
+    if enqueued is None or created is None:
+        return None
+    lock: Mapping[str, Any] = next(
+        (
+            c
+            for c in status.get("conditions") or []
+            if c.get("type") == ConditionType.LOCK_ACQUIRED.value
+        ),
+        {},
+    )
+    return QueueEntry(
+        enqueued,
+        created,
+        str(run["metadata"]["uid"]),
+        str(status.get("environment", "")),
+        wants_slot=lock.get("reason") != Progress.WAITING_FOR_TENANT_LEASE.value,
     )

@@ -34,7 +34,18 @@ from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 from opentelemetry.trace import NonRecordingSpan, SpanContext, Status, StatusCode, TraceFlags
 
-from seed_operator.tracecontext import RUN_SPAN, VALIDATE_SPAN, AttributeValue, RunSpan
+from seed_operator.tracecontext import (
+    RUN_SPAN,
+    VALIDATE_SPAN,
+    AttributeValue,
+    RunSpan,
+    run_attributes,
+    run_span_id,
+    run_trace_id,
+)
+from seedlib.contract.profile import SeedProfileSpec
+from seedlib.contract.violations import Violation
+from seedlib.rules.validation import validate_profile_spec
 
 __all__ = [
     "SERVICE_NAME",
@@ -44,6 +55,7 @@ __all__ = [
     "emit_run_span",
     "pinned",
     "shutdown_tracing",
+    "validate_in_span",
     "validation_span",
 ]
 
@@ -151,7 +163,8 @@ def configure_tracing(env: Mapping[str, str] | None = None) -> RunTracer | None:
     if endpoint is None:
         log.warning(
             "OTEL_EXPORTER_OTLP_ENDPOINT is not set: the operator exports no spans "
-            "(the Jobs' preflight still requires their own exporter)"
+            "(the Jobs' preflight still requires their own exporter)",
+            extra={"service": SERVICE_NAME},
         )
         _TRACER = None
         return None
@@ -163,7 +176,9 @@ def configure_tracing(env: Mapping[str, str] | None = None) -> RunTracer | None:
     )
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     _TRACER = RunTracer(provider)
-    log.info("exporting spans over OTLP/HTTP to %s as %s", endpoint, SERVICE_NAME)
+    log.info(
+        "exporting spans over OTLP/HTTP", extra={"endpoint": endpoint, "service": SERVICE_NAME}
+    )
     return _TRACER
 
 
@@ -180,6 +195,32 @@ def validation_span(
         return
     with _TRACER.validation_span(trace_id, run_span_id, attributes) as span:
         yield span
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def validate_in_span(
+    spec: Any, uid: str, *, dry_run: bool
+) -> tuple[SeedProfileSpec | None, tuple[Violation, ...]]:
+    """``validate_profile_spec(spec)`` in a ``seed.manifest.validate`` span of run ``uid``'s
+    trace (the first validation of a run's profile)."""
+    raw = spec if isinstance(spec, Mapping) else {}
+    attributes = run_attributes(
+        uid,
+        tenant=_text(raw.get("tenant")),
+        environment=_text(raw.get("environment")),
+        manifest_version=_text(raw.get("version")),
+        mode=_text(raw.get("mode")),
+        dry_run=dry_run,
+    )
+    with validation_span(run_trace_id(uid), run_span_id(uid), attributes) as span:
+        model, violations = validate_profile_spec(spec)
+        if span is not None:
+            span.set_attribute("seed.manifest.valid", model is not None)
+            span.set_attribute("seed.manifest.violations", len(violations))
+    return model, violations
 
 
 def shutdown_tracing(**_: Any) -> None:

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from seed_operator.conditions import parse_timestamp
+
 __all__ = [
     "RUN_SPAN",
     "VALIDATE_SPAN",
@@ -95,14 +97,6 @@ class RunSpan:
     """None when the run succeeded; else the span's error description (phase and reason)."""
 
 
-def _time(value: Any) -> dt.datetime | None:
-    if not value:
-        return None
-    if isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
 def finished_run_span(
     uid: str,
     created_at: dt.datetime,
@@ -114,8 +108,8 @@ def finished_run_span(
 ) -> RunSpan:
     """The span of a run whose ``status`` is final: from ``startedAt`` (its creation when it
     never started: a run failed at validation or in the queue) to ``finishedAt``."""
-    start = _time(status.get("startedAt")) or created_at
-    end = max(_time(status.get("finishedAt")) or now, start)
+    start = parse_timestamp(status.get("startedAt")) or created_at
+    end = max(parse_timestamp(status.get("finishedAt")) or now, start)
     attributes = run_attributes(
         uid,
         tenant=status.get("tenant"),

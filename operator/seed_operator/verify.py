@@ -17,7 +17,7 @@ code (2-6, see seedlib/errors.py) for the first that Failed; 1 for a Cancelled r
 Waiting run with ``--if-waiting fail``; 2 when there is no profile to verify.
 
 The pure parts (``build_verify_run``, ``verdict_of``, ``runs_to_prune``, ``exit_code_of``) are
-unit-tested; ``main`` does the API calls.
+unit-tested; ``main`` does the API calls, through ``seed_operator.kube``.
 """
 
 from __future__ import annotations
@@ -28,12 +28,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, Final
 
-from kubernetes import client, config
-
 from seed_operator import consts
+from seed_operator.kube import Kube, default_namespace, load_config
 
 __all__ = [
     "VERIFY_OF_LABEL",
@@ -47,8 +45,7 @@ __all__ = [
     "verdict_of",
 ]
 
-VERIFY_OF_LABEL: Final = f"{consts.API_GROUP}/verify-of"
-IN_CLUSTER_NAMESPACE: Final = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+VERIFY_OF_LABEL: Final = consts.LABEL_VERIFY_OF
 NAME_HEAD: Final = 45  # generateName adds 5 characters; Job names add their own suffix later
 
 
@@ -162,55 +159,27 @@ def _describe(outcome: Outcome) -> str:
 # --- I/O -----------------------------------------------------------------------------------------
 
 
-def _default_namespace() -> str | None:
-    if IN_CLUSTER_NAMESPACE.exists():
-        return IN_CLUSTER_NAMESPACE.read_text(encoding="utf-8").strip() or None
-    try:
-        _, context = config.list_kube_config_contexts()  # type: ignore[no-untyped-call]
-    except (config.ConfigException, OSError):
-        return None
-    namespace = (context or {}).get("context", {}).get("namespace")
-    return str(namespace) if namespace else None
+def _profiles(
+    kube: Kube, namespace: str, args: argparse.Namespace, say: Callable[[str], None]
+) -> list[Any]:
+    """The profiles to verify; a named one that does not exist is left out (and said)."""
+    if args.profile:
+        found = []
+        for name in args.profile:
+            profile = kube.get_profile(namespace, name)
+            if profile is None:
+                say(f"{name}: no such SeedProfile in namespace {namespace}")
+            else:
+                found.append(profile)
+        return found
+    selector = args.selector
+    return sorted(kube.list_profiles(namespace, selector), key=lambda p: p["metadata"]["name"])
 
 
-def _api() -> Any:
-    try:
-        config.load_incluster_config()  # type: ignore[no-untyped-call]
-    except config.ConfigException:
-        config.load_kube_config()  # type: ignore[no-untyped-call]
-    return client.CustomObjectsApi()
-
-
-def _profiles(api: Any, namespace: str, names: Sequence[str], selector: str) -> list[Any]:
-    if names:
-        return [
-            api.get_namespaced_custom_object(
-                consts.API_GROUP, consts.VERSION, namespace, consts.PROFILE_PLURAL, name
-            )
-            for name in names
-        ]
-    found = api.list_namespaced_custom_object(
-        consts.API_GROUP,
-        consts.VERSION,
-        namespace,
-        consts.PROFILE_PLURAL,
-        label_selector=selector or None,
-    )
-    return sorted(found.get("items", []), key=lambda p: p["metadata"]["name"])
-
-
-def _prune(api: Any, namespace: str, profile: str, keep: int, say: Callable[[str], None]) -> None:
-    runs = api.list_namespaced_custom_object(
-        consts.API_GROUP,
-        consts.VERSION,
-        namespace,
-        consts.RUN_PLURAL,
-        label_selector=f"{VERIFY_OF_LABEL}={profile[:63].rstrip('-_.')}",
-    ).get("items", [])
-    for name in runs_to_prune(runs, keep):
-        api.delete_namespaced_custom_object(
-            consts.API_GROUP, consts.VERSION, namespace, consts.RUN_PLURAL, name
-        )
+def _prune(kube: Kube, namespace: str, profile: str, keep: int, say: Callable[[str], None]) -> None:
+    selector = f"{consts.LABEL_VERIFY_OF}={profile[:63].rstrip('-_.')}"
+    for name in runs_to_prune(kube.list_runs(namespace, selector), keep):
+        kube.delete_run(namespace, name)
         say(f"{profile}: deleted the old verification run {name}")
 
 
@@ -255,7 +224,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _wait(
-    api: Any,
+    kube: Kube,
     namespace: str,
     created: dict[str, str],
     args: argparse.Namespace,
@@ -271,9 +240,7 @@ def _wait(
         for profile, name in created.items():
             if profile in outcomes and outcomes[profile].verdict in settled:
                 continue
-            run = api.get_namespaced_custom_object(
-                consts.API_GROUP, consts.VERSION, namespace, consts.RUN_PLURAL, name
-            )
+            run = kube.get_run(namespace, name)
             outcomes[profile] = outcome_of(profile, run)
             if outcomes[profile].verdict in settled:
                 say(_describe(outcomes[profile]))
@@ -297,12 +264,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     def say(line: str) -> None:
         print(line, flush=True)
 
-    namespace = args.namespace or _default_namespace()
+    namespace = args.namespace or default_namespace()
     if not namespace:
         say("seed-verify: no namespace: pass --namespace")
         return 2
-    api = _api()
-    profiles = _profiles(api, namespace, args.profile, args.selector)
+    load_config()
+    kube = Kube()
+    profiles = _profiles(kube, namespace, args, say)
     if not profiles:
         which = f" matching {args.selector!r}" if args.selector else ""
         say(f"seed-verify: no SeedProfile{which} in namespace {namespace}: nothing to verify")
@@ -310,15 +278,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     created: dict[str, str] = {}
     for profile in profiles:
         body = build_verify_run(namespace, profile, args.requested_by)
-        run = api.create_namespaced_custom_object(
-            consts.API_GROUP, consts.VERSION, namespace, consts.RUN_PLURAL, body
-        )
+        run = kube.create_run(namespace, body)
         created[profile["metadata"]["name"]] = run["metadata"]["name"]
         say(f"{profile['metadata']['name']}: created dry run {run['metadata']['name']}")
 
-    outcomes = _wait(api, namespace, created, args, say)
+    outcomes = _wait(kube, namespace, created, args, say)
     for profile in created:
-        _prune(api, namespace, profile, args.keep, say)
+        _prune(kube, namespace, profile, args.keep, say)
     code = exit_code_of(list(outcomes.values()), args.if_waiting)
     passed = sum(o.verdict is Verdict.SUCCEEDED for o in outcomes.values())
     say(f"seed-verify: {passed}/{len(outcomes)} dry run(s) succeeded in {namespace}; exit {code}")

@@ -169,6 +169,9 @@ class SeedRunStatus(SpecModel):
         ]
     ] = None
     batches: Omittable[BatchCounts] = None
+    batch_rows: Omittable[Annotated[int, Field(ge=1)]] = None
+    """Rows per batch Job: the segmentation the preflight Job decided for the run's dataset
+    (a resumed dataset keeps its own), kept here so every later pass plans the same batches."""
     queue: Omittable[QueueStatus] = None
     started_at: Omittable[Timestamp] = None
     finished_at: Omittable[Timestamp] = None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
-from seed_operator.jobs import JobRole, RunRef, build_job
+from seed_operator.jobs import RunRef, build_job
 from seed_operator.settings import OperatorSettings
+from seedlib.contract.job import JobRole, RunId, TenantSlug
 from seedlib.rules.batches import BatchSpec
 
 
@@ -16,8 +18,8 @@ def test_every_job_role_passes_server_side_validation(control_plane, namespace, 
     run = RunRef(
         name="tenant-a-dev-baseline",
         namespace=namespace,
-        uid="0f6c7a1e-2b1d-4c3e-9a8b-7c6d5e4f3a2b",
-        tenant="tenant-a",
+        uid=RunId(uuid.UUID("0f6c7a1e-2b1d-4c3e-9a8b-7c6d5e4f3a2b")),
+        tenant=TenantSlug("tenant-a"),
         environment="dev",
         mode="baseline",
         requested_by="qa@iabank.example",

@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from seed_operator.conditions import Progress, set_condition
-from seed_operator.jobs import JobRole, RunRef, build_job, job_name, labels_of
+from seed_operator.jobs import (
+    JobState,
+    RunRef,
+    batch_outcome,
+    build_job,
+    job_name,
+    job_state,
+    job_views,
+    labels_of,
+)
 from seed_operator.leases import (
     LeaseState,
     classify_lease,
     lease_body,
     pick_slot,
+    run_lease_names,
     slot_lease_names,
     tenant_lease_name,
 )
-from seed_operator.queue import QueueEntry, queue_expired, queue_position
+from seed_operator.queue import QueueEntry, queue_entry_of, queue_expired, queue_position
 from seed_operator.settings import OperatorSettings
+from seedlib.contract.job import JobEnv, JobRole, RunId, TenantSlug
 from seedlib.contract.seedrun import ConditionStatus, ConditionType
 from seedlib.rules.batches import BatchSpec
 
@@ -149,9 +161,17 @@ def test_pick_slot_prefers_ours_then_free_then_expired():
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=80))
 def test_lease_names_are_dns_labels(tenant):
     tenant = tenant.strip("-") or "t"
-    name = tenant_lease_name(tenant, "staging")
+    name = tenant_lease_name(TenantSlug(tenant), "staging")
     assert len(name) <= 63
-    assert name == tenant_lease_name(tenant, "staging")
+    assert name == tenant_lease_name(TenantSlug(tenant), "staging")
+
+
+def test_a_runs_lease_list_is_its_tenant_lease_then_the_slots():
+    assert run_lease_names(TenantSlug("tenant-a"), "perf", 2) == [
+        "seed-tenant-perf-tenant-a",
+        "seed-slot-perf-0",
+        "seed-slot-perf-1",
+    ]
 
 
 def entry(uid: str, minutes: int, env: str = "perf") -> QueueEntry:
@@ -167,6 +187,21 @@ def test_queue_is_fifo_per_environment():
     assert queue_position(tie, [*queued, tie]) == 1
 
 
+def test_a_queued_runs_entry_is_read_from_its_body():
+    def run(reason: str, queue: dict[str, str] | None) -> dict[str, object]:
+        lock = {"type": "LockAcquired", "status": "False", "reason": reason}
+        status = {"environment": "perf", "conditions": [lock], "queue": queue}
+        meta = {"uid": "u1", "creationTimestamp": "2025-01-01T02:59:00Z"}
+        return {"metadata": meta, "status": status}
+
+    entry = queue_entry_of(run("WaitingForSlot", {"enqueuedAt": "2025-01-01T03:00:00Z"}))
+    assert entry == QueueEntry(T0, T0 - dt.timedelta(minutes=1), "u1", "perf")
+    assert entry is not None and entry.wants_slot
+    tenant = queue_entry_of(run("WaitingForTenantLease", {"enqueuedAt": "2025-01-01T03:00:00Z"}))
+    assert tenant is not None and not tenant.wants_slot
+    assert queue_entry_of(run("WaitingForSlot", None)) is None
+
+
 def test_queue_ttl():
     assert not queue_expired(T0, T0 + dt.timedelta(seconds=299), 300)
     assert queue_expired(T0, T0 + dt.timedelta(seconds=300), 300)
@@ -175,8 +210,8 @@ def test_queue_ttl():
 RUN = RunRef(
     name="tenant-a-perf-nightly-load-run-with-a-rather-long-name",
     namespace="seeding",
-    uid="0f6c7a1e-2b1d-4c3e-9a8b-7c6d5e4f3a2b",
-    tenant="tenant-a",
+    uid=RunId(uuid.UUID("0f6c7a1e-2b1d-4c3e-9a8b-7c6d5e4f3a2b")),
+    tenant=TenantSlug("tenant-a"),
     environment="perf",
     mode="carga",
     requested_by="ci@pipeline",
@@ -201,7 +236,7 @@ def test_batch_job_manifest():
         RUN, JobRole.BATCH, settings, batch=batch, batch_number=3, traceparent="00-abc-def-01"
     )
     spec, pod = job["spec"], job["spec"]["template"]["spec"]
-    assert job["metadata"]["ownerReferences"][0]["uid"] == RUN.uid
+    assert job["metadata"]["ownerReferences"][0]["uid"] == str(RUN.uid)
     assert job["metadata"]["ownerReferences"][0]["controller"] is True
     assert spec["backoffLimit"] == 5
     rule = spec["podFailurePolicy"]["rules"][0]
@@ -211,15 +246,62 @@ def test_batch_job_manifest():
     }
     assert pod["restartPolicy"] == "Never" and pod["serviceAccountName"] == "seed-runner"
     container = pod["containers"][0]
-    assert (
-        container["command"][:2] == ["seedctl", "batch"]
-        and "customers:0-50000" in container["command"]
-    )
+    assert container["command"] == ["seedctl", "job", "batch", "--batch-id", "customers:0-50000"]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
-    assert {"name": "TRACEPARENT", "value": "00-abc-def-01"} in container["env"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env == {
+        JobEnv.RUN_ID: str(RUN.uid),
+        JobEnv.RUN_NAME: RUN.name,
+        JobEnv.PROFILE_JSON: RUN.profile_json,
+        JobEnv.REQUESTED_BY: "ci@pipeline",
+        JobEnv.BATCH_ROWS: "50000",
+        JobEnv.LOCAL_DIR: "/tmp/seed",
+        JobEnv.TERMINATION_MESSAGE_PATH: container["terminationMessagePath"],
+        JobEnv.TRACEPARENT: "00-abc-def-01",
+    }
     assert job["metadata"]["labels"]["seeding.iabank.io/batch"] == "customers.0-50000"
     assert labels_of(RUN, JobRole.BATCH, batch)["seeding.iabank.io/table"] == "customers"
+
+
+def test_every_role_runs_its_seedctl_job_command():
+    for role in JobRole:
+        batch = BatchSpec(0, "tenants", 0, 1) if role is JobRole.BATCH else None
+        job = build_job(RUN, role, OperatorSettings(), batch=batch, batch_number=1)
+        command = job["spec"]["template"]["spec"]["containers"][0]["command"]
+        assert command[:3] == ["seedctl", "job", role.value]
+
+
+def _job(conditions: dict[str, str], role: str = "batch") -> dict[str, object]:
+    return {
+        "metadata": {"name": "j", "labels": {"seeding.iabank.io/role": role}},
+        "status": {"conditions": [{"type": t, "status": s} for t, s in conditions.items()]},
+    }
+
+
+def test_a_jobs_state_is_read_from_its_conditions_once():
+    assert job_state(_job({})) is JobState.ACTIVE
+    assert job_state(_job({"Complete": "True"})) is JobState.SUCCEEDED
+    assert job_state(_job({"Failed": "True"})) is JobState.FAILED
+    assert job_state(_job({"Failed": "False", "Suspended": "True"})) is JobState.ACTIVE
+    assert batch_outcome(_job({"Complete": "True"})) == "succeeded"
+    assert batch_outcome(_job({"Failed": "True"})) == "failed"
+    assert batch_outcome(_job({"Complete": "True"}, role="report")) is None
+
+
+def test_a_finished_jobs_message_is_its_latest_pods_termination_message():
+    def pod(created: str, message: str) -> dict[str, object]:
+        terminated = {"exitCode": 0, "message": message}
+        return {
+            "metadata": {"labels": {"job-name": "j"}, "creationTimestamp": created},
+            "status": {"containerStatuses": [{"state": {"terminated": terminated}}]},
+        }
+
+    pods = [pod("2025-01-01T03:00:02Z", "second"), pod("2025-01-01T03:00:01Z", "first")]
+    (view,) = job_views([_job({"Complete": "True"})], pods).values()
+    assert (view.name, view.state, view.message) == ("j", JobState.SUCCEEDED, "second")
+    (running,) = job_views([_job({})], pods).values()
+    assert running.message is None  # a running Job has no verdict yet
 
 
 def test_only_batch_jobs_take_a_batch():
@@ -242,3 +324,61 @@ def test_settings_from_environment():
     assert settings.namespaces == ("a", "b") and settings.queue_ttl_seconds == 120
     with pytest.raises(ValueError, match="SEED_GLOBAL_CAP"):
         OperatorSettings.from_env({"SEED_GLOBAL_CAP": "zero"})
+
+
+def test_job_views_read_the_adapters_plain_objects():
+    """kube.Kube hands Jobs and Pods over as the client's sanitize_for_serialization dicts."""
+    from kubernetes import client
+
+    api = client.ApiClient()
+    created = dt.datetime(2025, 1, 1, 3, 0, tzinfo=dt.UTC)
+    job = client.V1Job(
+        metadata=client.V1ObjectMeta(name="run-1-pre-1f6c7"),
+        status=client.V1JobStatus(
+            conditions=[client.V1JobCondition(type="Complete", status="True")]
+        ),
+    )
+    terminated = client.V1ContainerStateTerminated(exit_code=0, message='{"role":"preflight"}')
+    pod = client.V1Pod(
+        metadata=client.V1ObjectMeta(
+            name="run-1-pre-1f6c7-abcde",
+            labels={"job-name": "run-1-pre-1f6c7"},
+            creation_timestamp=created,
+        ),
+        status=client.V1PodStatus(
+            container_statuses=[
+                client.V1ContainerStatus(
+                    name="seed",
+                    image="i",
+                    image_id="",
+                    ready=False,
+                    restart_count=0,
+                    state=client.V1ContainerState(terminated=terminated),
+                )
+            ]
+        ),
+    )
+    plain = [api.sanitize_for_serialization(o) for o in (job, pod)]
+    (view,) = job_views([plain[0]], [plain[1]]).values()
+    assert view.state is JobState.SUCCEEDED and view.message == '{"role":"preflight"}'
+
+
+def test_an_event_names_its_seedrun_and_keeps_within_the_message_limit():
+    from seed_operator.kube import event_body
+
+    run = {"metadata": {"name": "run-1", "namespace": "seeding", "uid": "u1"}}
+    event = event_body(run, "Warning", "QueueTimeout", "x" * 5000, T0)
+    assert event["involvedObject"] == {
+        "apiVersion": "seeding.iabank.io/v1alpha1",
+        "kind": "SeedRun",
+        "name": "run-1",
+        "namespace": "seeding",
+        "uid": "u1",
+    }
+    assert event["metadata"] == {"generateName": "run-1.", "namespace": "seeding"}
+    assert (event["type"], event["reason"], len(event["message"])) == (
+        "Warning",
+        "QueueTimeout",
+        1024,
+    )
+    assert event["firstTimestamp"] == event["lastTimestamp"] == "2025-01-01T03:00:00Z"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import re
 import uuid
 from typing import Any
@@ -21,10 +20,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from seed_operator.jobs import batch_outcome
+from seed_operator.jobs import JobState, JobView, batch_outcome
 from seed_operator.leases import lease_body
 from seed_operator.metrics import OperatorMetrics
-from seed_operator.reconcile import JobState, JobView, Observed, Plan, decide, leases_held_after
+from seed_operator.reconcile import Observed, Plan, decide, leases_held_after
 from seed_operator.settings import OperatorSettings
 from seed_operator.telemetry import PinnedIdGenerator, RunTracer
 from seed_operator.tracecontext import (
@@ -34,7 +33,9 @@ from seed_operator.tracecontext import (
     run_trace_id,
     run_traceparent,
 )
+from seedlib.contract.job import JobRole, RunOutcome
 from seedlib.contract.seedrun import SeedRunSpec
+from tests.operator_support import RUN_ID, batch_line, preflight_line, report_line
 from tests.support import spec_of
 
 SETTINGS = OperatorSettings(batch_rows=500, global_cap=2)
@@ -94,7 +95,7 @@ def observed(**run_spec: Any) -> Observed:
     return Observed(
         name="run-1",
         namespace="seeding",
-        uid=UID,
+        uid=RUN_ID,
         generation=1,
         created_at=T0,
         spec=spec,
@@ -112,10 +113,12 @@ def carried_out(seen: Observed, plan: Plan, finished: JobState | None) -> Observ
     for job in plan.create_jobs:
         name = job["metadata"]["name"]
         role = job["metadata"]["labels"]["seeding.iabank.io/role"]
-        message = {"exitCode": 0}
-        if role in ("report", "cancel-report"):
-            message = {"uri": "s3://worm/r.json", "sha256": "ab" * 32, "verified": True}
-        jobs[name] = JobView(name, finished or JobState.ACTIVE, json.dumps(message))
+        lines = {
+            "preflight": preflight_line(),
+            "report": report_line(),
+            "cancel-report": report_line(JobRole.CANCEL_REPORT, RunOutcome.CANCELLED),
+        }
+        jobs[name] = JobView(name, finished or JobState.ACTIVE, lines.get(role, batch_line()))
     return dataclasses.replace(
         seen,
         status=plan.status,
