@@ -18,19 +18,19 @@ from seedlib.observability.telemetry import TraceParent, format_traceparent, par
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN = "00f067aa0ba902b7"
 HEADERS = [
-        (f"00-{TRACE}-{SPAN}-01", TraceParent(TRACE, SPAN, sampled=True)),
-        (f"00-{TRACE}-{SPAN}-00", TraceParent(TRACE, SPAN, sampled=False)),
-        (f" 00-{TRACE}-{SPAN}-01 ", TraceParent(TRACE, SPAN, sampled=True)),
-        (f"01-{TRACE}-{SPAN}-03-future", TraceParent(TRACE, SPAN, sampled=True)),
-        (f"00-{TRACE}-{SPAN}-01-extra", None),  # version 00 has exactly four fields
-        (f"ff-{TRACE}-{SPAN}-01", None),
-        (f"00-{'0' * 32}-{SPAN}-01", None),
-        (f"00-{TRACE}-{'0' * 16}-01", None),
-        (f"00-{TRACE.upper()}-{SPAN}-01", None),  # lowercase hex only
-        (f"00-{TRACE[:-1]}-{SPAN}-01", None),
-        ("", None),
-        (None, None),
-        ("garbage", None),
+    (f"00-{TRACE}-{SPAN}-01", TraceParent(TRACE, SPAN, sampled=True)),
+    (f"00-{TRACE}-{SPAN}-00", TraceParent(TRACE, SPAN, sampled=False)),
+    (f" 00-{TRACE}-{SPAN}-01 ", TraceParent(TRACE, SPAN, sampled=True)),
+    (f"01-{TRACE}-{SPAN}-03-future", TraceParent(TRACE, SPAN, sampled=True)),
+    (f"00-{TRACE}-{SPAN}-01-extra", None),  # version 00 has exactly four fields
+    (f"ff-{TRACE}-{SPAN}-01", None),
+    (f"00-{'0' * 32}-{SPAN}-01", None),
+    (f"00-{TRACE}-{'0' * 16}-01", None),
+    (f"00-{TRACE.upper()}-{SPAN}-01", None),  # lowercase hex only
+    (f"00-{TRACE[:-1]}-{SPAN}-01", None),
+    ("", None),
+    (None, None),
+    ("garbage", None),
 ]
 
 
