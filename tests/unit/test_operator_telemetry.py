@@ -7,9 +7,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import io
 import json
+import logging
 import re
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -35,6 +38,7 @@ from seed_operator.tracecontext import (
     run_traceparent,
 )
 from seedlib.contract.seedrun import SeedRunSpec
+from seedlib.observability.logs import configure_json_logging
 from tests.support import spec_of
 
 SETTINGS = OperatorSettings(batch_rows=500, global_cap=2)
@@ -410,3 +414,40 @@ def test_with_an_endpoint_the_operator_exports_over_otlp_http():
         )
         is False
     )
+
+
+# -- the operator's log lines are readable and still redacted ----------------------------------
+
+
+@pytest.fixture
+def json_lines() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    configure_json_logging("INFO", stream)
+    yield stream
+    configure_json_logging("INFO")
+
+
+def test_the_operator_logs_its_endpoint_and_a_runs_name_as_fields(json_lines):
+    from seed_operator import telemetry
+
+    telemetry.configure_tracing({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"})
+    telemetry.shutdown_tracing()
+    fields = log_fields(UID, "tenant-a", name="run-1", namespace="seeding")
+    logging.getLogger("seed_operator").info(
+        "SeedRun phase changed", extra={**fields, "previous_phase": "Queued", "phase": "Running"}
+    )
+    exporting, phase = (json.loads(line) for line in json_lines.getvalue().splitlines())
+    assert exporting["event"] == "exporting spans over OTLP/HTTP"
+    assert (exporting["endpoint"], exporting["service"]) == ("http://127.0.0.1:9", "seed-operator")
+    assert (phase["seed_run_name"], phase["namespace"]) == ("run-1", "seeding")
+    assert (phase["previous_phase"], phase["phase"]) == ("Queued", "Running")
+    assert (phase["seed_run_id"], phase["trace_id"]) == (UID, run_trace_id(UID))
+    assert phase["tenant_id"] == "tenant-a"
+
+
+def test_a_name_shaped_like_pii_is_redacted_in_the_operators_lines(json_lines):
+    fields = log_fields(UID, "tenant-a", name="123.456.789-09", namespace="ana@example.com")
+    logging.getLogger("seed_operator").info("SeedRun phase changed", extra=fields)
+    (line,) = (json.loads(line) for line in json_lines.getvalue().splitlines())
+    assert (line["seed_run_name"], line["namespace"]) == ("[redacted]", "[redacted]")
+    assert "123.456" not in json_lines.getvalue() and "example.com" not in json_lines.getvalue()
