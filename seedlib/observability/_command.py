@@ -19,6 +19,11 @@ from typing import Final
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.sdk.environment_variables import (
+    OTEL_EXPORTER_OTLP_ENDPOINT,
+    OTEL_EXPORTER_OTLP_TIMEOUT,
+    OTEL_SERVICE_NAME,
+)
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
@@ -47,9 +52,9 @@ __all__ = [
     "mark_failed",
 ]
 
-ENDPOINT_ENV: Final = "OTEL_EXPORTER_OTLP_ENDPOINT"
-SERVICE_ENV: Final = "OTEL_SERVICE_NAME"
-TIMEOUT_ENV: Final = "OTEL_EXPORTER_OTLP_TIMEOUT"
+ENDPOINT_ENV: Final = OTEL_EXPORTER_OTLP_ENDPOINT
+SERVICE_ENV: Final = OTEL_SERVICE_NAME
+TIMEOUT_ENV: Final = OTEL_EXPORTER_OTLP_TIMEOUT
 DEFAULT_SERVICE: Final = "seedctl"
 DEFAULT_TIMEOUT_SECONDS: Final = 5.0
 SCOPE: Final = "seedlib"
