@@ -42,6 +42,7 @@ __all__ = [
     "bind_log_context",
     "configure_json_logging",
     "configure_logging",
+    "formatter",
     "redact_text",
     "wants_json",
 ]

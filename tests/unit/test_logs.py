@@ -17,11 +17,13 @@ from hypothesis import strategies as st
 
 from seedlib.errors import Reason
 from seedlib.observability.logs import (
+    FIELDS,
     FORMAT_ENV,
     REDACTED,
     bind_log_context,
     configure_json_logging,
     configure_logging,
+    formatter,
     redact_text,
     wants_json,
 )
@@ -141,12 +143,15 @@ def test_logging_from_any_logger_goes_through_the_root_handler(lines):
     assert_no_pii(lines)
 
 
-@given(
+PII_SHAPES = (
     st.from_regex(r"\d{3}\.\d{3}\.\d{3}-\d{2}", fullmatch=True)
     | st.from_regex(r"\d{2}\.\d{3}\.\d{3}/\d{4}-\d{2}", fullmatch=True)
     | st.from_regex(r"[a-z]{1,8}\.[a-z]{1,8}@[a-z]{2,8}\.(com|com\.br|org)", fullmatch=True)
     | st.from_regex(r"\+55 \d{2} 9\d{4}-\d{4}", fullmatch=True)
 )
+
+
+@given(PII_SHAPES)
 def test_redact_text_removes_every_pii_shape(value):
     assert value not in redact_text(f"before {value} after")
 
@@ -269,3 +274,17 @@ def test_json_unless_a_terminal_or_the_variable_says_otherwise(
     (line,) = stream.getvalue().splitlines()
     assert line.startswith("{") is expect_json
     assert "run finished [redacted]" in line and "rows" in line and NAME not in line
+
+
+@given(
+    st.sampled_from(sorted(FIELDS)),
+    PII_SHAPES,
+    st.sampled_from(["{}", "http://host/{}", "a-{}", "{}.svc"]),
+)
+def test_no_allowed_field_lets_a_pii_shape_through(key, value, framing):
+    record = logging.makeLogRecord(
+        {"name": "x", "msg": "line", "levelno": 20, "levelname": "INFO", key: framing.format(value)}
+    )
+    line = json.loads(formatter(as_json=True).format(record))
+    assert value not in json.dumps(line)
+    assert REDACTED in str(line[key])
