@@ -33,11 +33,13 @@ from seed_operator.telemetry import PinnedIdGenerator, RunTracer
 from seed_operator.tracecontext import (
     finished_run_span,
     log_fields,
+    run_attributes,
     run_span_id,
     run_trace_id,
     run_traceparent,
 )
 from seedlib.contract.seedrun import SeedRunSpec
+from seedlib.contract.tracecontext import RUN_ATTRIBUTE_KEYS
 from seedlib.observability.logs import configure_json_logging
 from tests.support import spec_of
 
@@ -72,6 +74,14 @@ def test_every_uid_gives_a_valid_stable_traceparent(uid: uuid.UUID):
 def test_a_uid_that_is_no_uuid_still_gives_a_valid_trace_id(uid: str):
     match = TRACEPARENT.match(run_traceparent(uid))
     assert match is not None and int(match[1], 16) != 0
+
+
+def test_the_operators_run_attributes_are_the_contracts_keys():
+    """The seed.run span the operator emits and the Jobs' spans carry the same identity."""
+    attributes = run_attributes(
+        UID, tenant="t", environment="dev", manifest_version="1", mode="baseline", dry_run=False
+    )
+    assert set(attributes) == set(RUN_ATTRIBUTE_KEYS)
 
 
 def test_distinct_runs_have_distinct_traces():
