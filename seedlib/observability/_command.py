@@ -212,7 +212,8 @@ class Telemetry:
 
     def check_export(self) -> str:
         """Probe the collector with an empty export (preflight); raise when it does not answer."""
-        probe = self._exporters.probe
+        # the unwatched exporter: a refused probe raises here rather than failing the run later
+        probe = self._exporters.spans
         if self.endpoint is None or probe is None:
             if self.dev_isolated:
                 where = self.console_path or "nowhere"

@@ -105,12 +105,6 @@ class Exporters:
     files: list[IO[str]] = field(default_factory=list)
     failures: ExportFailures = field(default_factory=ExportFailures)
 
-    @property
-    def probe(self) -> SpanExporter | None:
-        """The unwatched span exporter: preflight's empty export must not count as a failure
-        of the run's telemetry (it raises instead)."""
-        return self.spans
-
     def watched_spans(self) -> SpanExporter | None:
         return None if self.spans is None else _WatchedSpanExporter(self.spans, self.failures)
 
