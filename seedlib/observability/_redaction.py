@@ -232,6 +232,9 @@ _LINE_KEYS: Final = (
 _DROPPED: Final = frozenset({"message", "asctime", "exc_type", "exc_frames"})
 """``message``/``asctime``: what another handler's formatter left on the record (the rendered,
 unredacted message); the exception keys are this module's own, already safe."""
+_KOPF: Final = frozenset({"k8s_ref", "k8s_skip", "settings"})
+"""What kopf's per-object logger adds to every record: the object (rendered by ``_object_fields``),
+its event-posting flag and its OperatorSettings."""
 
 
 def _object_fields(ref: object) -> dict[str, object]:
@@ -252,8 +255,9 @@ def keep_safe_fields(_: WrappedLogger, __: str, event_dict: EventDict) -> EventD
         out[key] = _field(key, out[key])
     out["pii_redacted"] = True
     rest = {**_object_fields(event_dict.get("k8s_ref")), **event_dict}
+    skipped = _DROPPED | (_KOPF if "k8s_ref" in event_dict else frozenset())
     for key, value in rest.items():
-        if key in out or key in _DROPPED or key.startswith(("_", "k8s_ref", "k8s_skip")):
+        if key in out or key in skipped or key.startswith("_"):
             continue
         out[key] = _field(key, value) if key in FIELD_SHAPES else REDACTED
     for key in ("exc_type", "exc_frames"):
