@@ -23,10 +23,12 @@ __all__ = ["handlers", "main"]
 
 
 def configure_logging(level: str) -> None:
-    """JSON lines on stderr through seedlib's redacting formatter (the same as seedctl's): the
-    operator's records carry ``tenant_id``, ``seed_run_id`` and ``trace_id`` in ``extra=``
-    (``seed_operator.tracecontext.log_fields``); ``SEED_LOG_FORMAT=text`` for human lines."""
-    configure_logging_(level, as_json=os.environ.get("SEED_LOG_FORMAT", "json") != "text")
+    """seedlib's redacting structlog pipeline on the root handler (the same as seedctl's), kopf's
+    records included: JSON lines on stderr in a Pod, text at a terminal (``SEED_LOG_FORMAT``
+    decides when set). The operator's records name their run in ``extra=``
+    (``seed_operator.tracecontext.log_fields``: ids, SeedRun name, namespace) and their phases,
+    reasons and endpoints under allow-listed keys, never in the message text."""
+    configure_logging_(level)
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """The operator's OpenTelemetry traces: one ``seed.run`` span per SeedRun, emitted when it finishes,
 and a ``seed.manifest.validate`` span the first time its profile is validated.
 
-The ids come from ``seed_operator.tracecontext`` (pure, derived from the SeedRun's uid), so the
+The ids come from ``seedlib.contract.tracecontext`` (pure, derived from the SeedRun's uid), so the
 ``seed.run`` span emitted at the end has the span id the Jobs were given as their parent in
 ``TRACEPARENT`` long before. The SDK picks a span's ids through its provider's ``IdGenerator``;
 ``PinnedIdGenerator`` hands out the run's ids while a ``seed.run`` span is being started and
@@ -32,7 +32,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
-from opentelemetry.trace import NonRecordingSpan, SpanContext, Status, StatusCode, TraceFlags
+from opentelemetry.trace import Status, StatusCode
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from seed_operator.tracecontext import (
     RUN_SPAN,
@@ -44,6 +45,7 @@ from seed_operator.tracecontext import (
     run_trace_id,
 )
 from seedlib.contract.profile import SeedProfileSpec
+from seedlib.contract.tracecontext import format_traceparent
 from seedlib.contract.violations import Violation
 from seedlib.rules.validation import validate_profile_spec
 
@@ -96,11 +98,9 @@ def _nanos(moment: dt.datetime) -> int:
 
 def _run_context(trace_id: str, span_id: str) -> Context:
     """A context whose current span is the run's ``seed.run`` (not emitted yet): its children
-    are parented to it exactly as the Jobs' spans are."""
-    parent = SpanContext(
-        int(trace_id, 16), int(span_id, 16), is_remote=True, trace_flags=TraceFlags(0x01)
-    )
-    return trace.set_span_in_context(NonRecordingSpan(parent))
+    are parented to it exactly as the Jobs' spans are, through the very header they get."""
+    carrier = {"traceparent": format_traceparent(trace_id, span_id)}
+    return TraceContextTextMapPropagator().extract(carrier, context=Context())
 
 
 class RunTracer:

@@ -1,25 +1,30 @@
-"""The W3C trace context of a SeedRun, derived from its uid alone, and its ``seed.run`` span. Pure.
+"""The operator's side of a SeedRun's trace: its ``seed.run`` span and the fields of its log lines.
+Pure.
 
-A SeedRun lives across many reconcile passes and across operator restarts, so its trace context
-cannot be a random id held in memory: the trace id is the SeedRun's uid (a UUID is 128 bits, the
-size of a trace id) and the ``seed.run`` span id is the first 64 bits of sha256(uid). Every Job of
-the run gets ``TRACEPARENT=00-<trace id>-<seed.run span id>-01``, so the Jobs' ``seed.batch`` spans
-are children of a span the operator emits only when the run finishes (with those same ids), and an
-operator restarted mid-run hands out the same parent.
+The ids come from ``seedlib.contract.tracecontext`` (derived from the SeedRun's uid alone, and the
+W3C header every Job gets as ``TRACEPARENT``), so the Jobs' ``seed.batch`` spans are children of a
+span the operator emits only when the run finishes (with those same ids), and an operator
+restarted mid-run hands out the same parent.
 
-This module computes ids, attributes and the span's timing; ``seed_operator.telemetry`` exports it.
+This module computes the span's attributes and timing; ``seed_operator.telemetry`` exports it.
 It must not import OpenTelemetry, kopf or a Kubernetes client (import-linter checks it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from seed_operator.conditions import parse_timestamp
+from seedlib.contract.tracecontext import (
+    RUN_SPAN,
+    VALIDATE_SPAN,
+    run_span_id,
+    run_trace_id,
+    run_traceparent,
+)
 
 __all__ = [
     "RUN_SPAN",
@@ -33,32 +38,7 @@ __all__ = [
     "run_traceparent",
 ]
 
-RUN_SPAN: Final = "seed.run"
-VALIDATE_SPAN: Final = "seed.manifest.validate"
-_HEX: Final = frozenset("0123456789abcdef")
-
 AttributeValue = str | bool | int
-
-
-def run_trace_id(uid: str) -> str:
-    """32 lowercase hex digits: the uid without dashes (Kubernetes uids are UUIDs). Anything else
-    (never from the API server, but a caller may pass one) is hashed into a valid id instead."""
-    digits = uid.replace("-", "").lower()
-    if len(digits) == 32 and set(digits) <= _HEX and int(digits, 16) != 0:
-        return digits
-    return hashlib.sha256(f"trace-id:{uid}".encode()).hexdigest()[:32]
-
-
-def run_span_id(uid: str) -> str:
-    """16 lowercase hex digits: the first 64 bits of sha256(uid) (the next 64 in the 2**-64 case
-    where those are all zero, which W3C forbids)."""
-    digest = hashlib.sha256(uid.encode()).hexdigest()
-    return digest[:16] if int(digest[:16], 16) != 0 else digest[16:32]
-
-
-def run_traceparent(uid: str) -> str:
-    """The ``traceparent`` every Job of the run carries: version 00, sampled."""
-    return f"00-{run_trace_id(uid)}-{run_span_id(uid)}-01"
 
 
 def run_attributes(
@@ -130,7 +110,20 @@ def finished_run_span(
     return RunSpan(run_trace_id(uid), run_span_id(uid), start, end, attributes, error)
 
 
-def log_fields(uid: str, tenant: str | None = None) -> dict[str, str]:
-    """The ``extra=`` of an operator log record about a run: the JSON log formatter turns these
-    into the tenant_id, seed_run_id and trace_id fields (no PII: ids only)."""
-    return {"tenant_id": tenant or "", "seed_run_id": uid, "trace_id": run_trace_id(uid)}
+def log_fields(
+    uid: str,
+    tenant: str | None = None,
+    *,
+    name: str | None = None,
+    namespace: str | None = None,
+) -> dict[str, str]:
+    """The ``extra=`` of an operator log record about a run: ids (tenant_id, seed_run_id,
+    trace_id) and, when given, the SeedRun's name and namespace. The log pipeline emits each under
+    its allow-listed key once its value has the shape of such an id or name (no PII: a value
+    shaped like a document or an e-mail is still redacted)."""
+    fields = {"tenant_id": tenant or "", "seed_run_id": uid, "trace_id": run_trace_id(uid)}
+    if name:
+        fields["seed_run_name"] = name
+    if namespace:
+        fields["namespace"] = namespace
+    return fields

@@ -1,4 +1,5 @@
-"""Redaction in seedlib.observability.logs: nothing a caller passes reaches a log line unless safe."""
+"""Redaction in seedlib.observability.logs (structlog processors on the root handler): nothing a
+caller passes reaches a log line unless safe, whether it logs through ``logging`` or structlog."""
 
 from __future__ import annotations
 
@@ -10,15 +11,21 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+import structlog
 from hypothesis import given
 from hypothesis import strategies as st
 
 from seedlib.errors import Reason
 from seedlib.observability.logs import (
+    FIELDS,
+    FORMAT_ENV,
     REDACTED,
     bind_log_context,
     configure_json_logging,
+    configure_logging,
+    formatter,
     redact_text,
+    wants_json,
 )
 
 CPF = "123.456.789-09"
@@ -136,11 +143,148 @@ def test_logging_from_any_logger_goes_through_the_root_handler(lines):
     assert_no_pii(lines)
 
 
-@given(
+PII_SHAPES = (
     st.from_regex(r"\d{3}\.\d{3}\.\d{3}-\d{2}", fullmatch=True)
     | st.from_regex(r"\d{2}\.\d{3}\.\d{3}/\d{4}-\d{2}", fullmatch=True)
     | st.from_regex(r"[a-z]{1,8}\.[a-z]{1,8}@[a-z]{2,8}\.(com|com\.br|org)", fullmatch=True)
     | st.from_regex(r"\+55 \d{2} 9\d{4}-\d{4}", fullmatch=True)
 )
+
+
+@given(PII_SHAPES)
 def test_redact_text_removes_every_pii_shape(value):
     assert value not in redact_text(f"before {value} after")
+
+
+def test_extra_fields_cannot_stand_in_for_the_event_or_the_exception(lines):
+    logging.getLogger("x").info(
+        "batch", extra={"event": NAME, "level": EMAIL, "exc_type": NAME, "exc_frames": [CPF]}
+    )
+    (record,) = records(lines)
+    assert (record["event"], record["level"]) == ("batch", "INFO")
+    assert "exc_type" not in record and "exc_frames" not in record
+    assert_no_pii(lines)
+
+
+# -- the operator's lines: phases, names, namespaces, reasons and endpoints stay readable ------
+
+
+def test_operator_fields_are_kept_when_they_have_their_shape(lines):
+    logging.getLogger("seed_operator").info(
+        "SeedRun phase changed",
+        extra={
+            "previous_phase": "Queued",
+            "phase": "Running",
+            "seed_run_name": "tenant-a-baseline-1",
+            "namespace": "seeding",
+            "reason": Reason.QUEUE_TIMEOUT,
+            "endpoint": "http://otel-collector.observability:4318",
+            "image": "registry.example/seed-operator:1.4.0",
+            "watch_namespaces": "seeding,perf",
+        },
+    )
+    (record,) = records(lines)
+    assert (record["previous_phase"], record["phase"]) == ("Queued", "Running")
+    assert (record["seed_run_name"], record["namespace"]) == ("tenant-a-baseline-1", "seeding")
+    assert record["reason"] == "QueueTimeout"
+    assert record["endpoint"] == "http://otel-collector.observability:4318"
+    assert record["image"] == "registry.example/seed-operator:1.4.0"
+    assert record["watch_namespaces"] == "seeding,perf"
+
+
+def test_pii_in_an_operator_field_is_still_redacted(lines):
+    logging.getLogger("seed_operator").info(
+        "SeedRun phase changed",
+        extra={
+            "seed_run_name": CPF,  # a DNS name's shape, but a document
+            "namespace": EMAIL,  # not a DNS name at all
+            "phase": NAME,  # a phase is one word
+            "reason": f"{CPF} bad",
+            "endpoint": f"https://{EMAIL}:443",
+            "k8s_name": PHONE,
+        },
+    )
+    (record,) = records(lines)
+    for key in ("seed_run_name", "namespace", "phase", "reason", "k8s_name"):
+        assert record[key] == REDACTED, key
+    assert REDACTED in record["endpoint"]
+    assert_no_pii(lines)
+
+
+def test_kopfs_object_reference_becomes_kind_name_and_namespace(lines):
+    ref = {"kind": "SeedRun", "name": "run-1", "namespace": "seeding", "uid": "u"}
+    kopf_logger = logging.LoggerAdapter(
+        logging.getLogger("kopf.objects"), {"k8s_ref": ref, "k8s_skip": False, "settings": object()}
+    )
+    kopf_logger.info("Handler %r succeeded.", "on_run")
+    (record,) = records(lines)
+    assert (record["k8s_kind"], record["k8s_name"], record["namespace"]) == (
+        "SeedRun",
+        "run-1",
+        "seeding",
+    )
+    assert not {"k8s_ref", "k8s_skip", "settings"} & set(record)  # kopf's bookkeeping
+
+
+# -- structlog's own loggers and the rendering for people ---------------------------------------
+
+
+def test_structlogs_own_loggers_go_through_the_same_redaction(lines):
+    log = structlog.get_logger("seedctl")
+    log.info("customer %s has %d accounts", NAME, 3, table="customers", customer=NAME, rows=3)
+    try:
+        raise ValueError(CPF)
+    except ValueError:
+        log.exception("insert failed", row=ROW)
+    first, second = records(lines)
+    assert first["event"] == f"customer {REDACTED} has 3 accounts"
+    assert (first["logger"], first["level"], first["pii_redacted"]) == ("seedctl", "INFO", True)
+    assert (first["table"], first["rows"], first["customer"]) == ("customers", 3, REDACTED)
+    assert second["exc_type"] == "ValueError" and second["row"] == REDACTED
+    assert_no_pii(lines)
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("stream", "variable", "expect_json"),
+    [
+        (io.StringIO(), None, True),  # a Pod, CI, a pipe
+        (Terminal(), None, False),  # a person at a terminal
+        (Terminal(), "json", True),  # asked for explicitly
+        (io.StringIO(), "text", False),
+    ],
+)
+def test_json_unless_a_terminal_or_the_variable_says_otherwise(
+    stream, variable, expect_json, monkeypatch
+):
+    if variable is None:
+        monkeypatch.delenv(FORMAT_ENV, raising=False)
+    else:
+        monkeypatch.setenv(FORMAT_ENV, variable)
+    assert wants_json(stream) is expect_json
+    configure_logging("INFO", stream)
+    try:
+        logging.getLogger("seedctl").info("run finished %s", NAME, extra={"rows": 7})
+    finally:
+        configure_json_logging("INFO")
+    (line,) = stream.getvalue().splitlines()
+    assert line.startswith("{") is expect_json
+    assert "run finished [redacted]" in line and "rows" in line and NAME not in line
+
+
+@given(
+    st.sampled_from(sorted(FIELDS)),
+    PII_SHAPES,
+    st.sampled_from(["{}", "http://host/{}", "a-{}", "{}.svc"]),
+)
+def test_no_allowed_field_lets_a_pii_shape_through(key, value, framing):
+    record = logging.makeLogRecord(
+        {"name": "x", "msg": "line", "levelno": 20, "levelname": "INFO", key: framing.format(value)}
+    )
+    line = json.loads(formatter(as_json=True).format(record))
+    assert value not in json.dumps(line)
+    assert REDACTED in str(line[key])

@@ -7,8 +7,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import io
+import json
+import logging
 import re
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,12 +33,15 @@ from seed_operator.telemetry import PinnedIdGenerator, RunTracer
 from seed_operator.tracecontext import (
     finished_run_span,
     log_fields,
+    run_attributes,
     run_span_id,
     run_trace_id,
     run_traceparent,
 )
 from seedlib.contract.job import JobRole, RunOutcome
 from seedlib.contract.seedrun import SeedRunSpec
+from seedlib.contract.tracecontext import RUN_ATTRIBUTE_KEYS
+from seedlib.observability.logs import configure_json_logging
 from tests.operator_support import RUN_ID, batch_line, preflight_line, report_line
 from tests.support import spec_of
 
@@ -69,6 +76,14 @@ def test_every_uid_gives_a_valid_stable_traceparent(uid: uuid.UUID):
 def test_a_uid_that_is_no_uuid_still_gives_a_valid_trace_id(uid: str):
     match = TRACEPARENT.match(run_traceparent(uid))
     assert match is not None and int(match[1], 16) != 0
+
+
+def test_the_operators_run_attributes_are_the_contracts_keys():
+    """The seed.run span the operator emits and the Jobs' spans carry the same identity."""
+    attributes = run_attributes(
+        UID, tenant="t", environment="dev", manifest_version="1", mode="baseline", dry_run=False
+    )
+    assert set(attributes) == set(RUN_ATTRIBUTE_KEYS)
 
 
 def test_distinct_runs_have_distinct_traces():
@@ -413,3 +428,40 @@ def test_with_an_endpoint_the_operator_exports_over_otlp_http():
         )
         is False
     )
+
+
+# -- the operator's log lines are readable and still redacted ----------------------------------
+
+
+@pytest.fixture
+def json_lines() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    configure_json_logging("INFO", stream)
+    yield stream
+    configure_json_logging("INFO")
+
+
+def test_the_operator_logs_its_endpoint_and_a_runs_name_as_fields(json_lines):
+    from seed_operator import telemetry
+
+    telemetry.configure_tracing({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"})
+    telemetry.shutdown_tracing()
+    fields = log_fields(UID, "tenant-a", name="run-1", namespace="seeding")
+    logging.getLogger("seed_operator").info(
+        "SeedRun phase changed", extra={**fields, "previous_phase": "Queued", "phase": "Running"}
+    )
+    exporting, phase = (json.loads(line) for line in json_lines.getvalue().splitlines())
+    assert exporting["event"] == "exporting spans over OTLP/HTTP"
+    assert (exporting["endpoint"], exporting["service"]) == ("http://127.0.0.1:9", "seed-operator")
+    assert (phase["seed_run_name"], phase["namespace"]) == ("run-1", "seeding")
+    assert (phase["previous_phase"], phase["phase"]) == ("Queued", "Running")
+    assert (phase["seed_run_id"], phase["trace_id"]) == (UID, run_trace_id(UID))
+    assert phase["tenant_id"] == "tenant-a"
+
+
+def test_a_name_shaped_like_pii_is_redacted_in_the_operators_lines(json_lines):
+    fields = log_fields(UID, "tenant-a", name="123.456.789-09", namespace="ana@example.com")
+    logging.getLogger("seed_operator").info("SeedRun phase changed", extra=fields)
+    (line,) = (json.loads(line) for line in json_lines.getvalue().splitlines())
+    assert (line["seed_run_name"], line["namespace"]) == ("[redacted]", "[redacted]")
+    assert "123.456" not in json_lines.getvalue() and "example.com" not in json_lines.getvalue()

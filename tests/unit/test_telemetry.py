@@ -1,4 +1,5 @@
-"""seedlib.observability.telemetry without a collector: traceparent parsing, parentage, fail-closed."""
+"""seedlib.observability.telemetry without a collector: traceparent parsing (seedlib.contract's,
+held to agreement with OpenTelemetry's propagator), parentage, fail-closed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from opentelemetry import trace
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from seedlib.errors import DependencyUnavailableError, Reason
 from seedlib.observability import telemetry
@@ -14,28 +17,61 @@ from seedlib.observability.telemetry import TraceParent, format_traceparent, par
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN = "00f067aa0ba902b7"
+HEADERS = [
+    (f"00-{TRACE}-{SPAN}-01", TraceParent(TRACE, SPAN, sampled=True)),
+    (f"00-{TRACE}-{SPAN}-00", TraceParent(TRACE, SPAN, sampled=False)),
+    (f" 00-{TRACE}-{SPAN}-01 ", TraceParent(TRACE, SPAN, sampled=True)),
+    (f"01-{TRACE}-{SPAN}-03-future", TraceParent(TRACE, SPAN, sampled=True)),
+    (f"00-{TRACE}-{SPAN}-01-extra", None),  # version 00 has exactly four fields
+    (f"ff-{TRACE}-{SPAN}-01", None),
+    (f"00-{'0' * 32}-{SPAN}-01", None),
+    (f"00-{TRACE}-{'0' * 16}-01", None),
+    (f"00-{TRACE.upper()}-{SPAN}-01", None),  # lowercase hex only
+    (f"00-{TRACE[:-1]}-{SPAN}-01", None),
+    ("", None),
+    (None, None),
+    ("garbage", None),
+]
 
 
-@pytest.mark.parametrize(
-    ("header", "expected"),
-    [
-        (f"00-{TRACE}-{SPAN}-01", TraceParent(TRACE, SPAN, sampled=True)),
-        (f"00-{TRACE}-{SPAN}-00", TraceParent(TRACE, SPAN, sampled=False)),
-        (f" 00-{TRACE}-{SPAN}-01 ", TraceParent(TRACE, SPAN, sampled=True)),
-        (f"01-{TRACE}-{SPAN}-03-future", TraceParent(TRACE, SPAN, sampled=True)),
-        (f"00-{TRACE}-{SPAN}-01-extra", None),  # version 00 has exactly four fields
-        (f"ff-{TRACE}-{SPAN}-01", None),
-        (f"00-{'0' * 32}-{SPAN}-01", None),
-        (f"00-{TRACE}-{'0' * 16}-01", None),
-        (f"00-{TRACE.upper()}-{SPAN}-01", None),  # lowercase hex only
-        (f"00-{TRACE[:-1]}-{SPAN}-01", None),
-        ("", None),
-        (None, None),
-        ("garbage", None),
-    ],
-)
+@pytest.mark.parametrize(("header", "expected"), HEADERS)
 def test_parse_traceparent(header, expected):
     assert parse_traceparent(header) == expected
+
+
+def _otel(header: str) -> TraceParent | None:
+    """What OpenTelemetry's own W3C propagator makes of ``header``."""
+    context = trace.get_current_span(
+        TraceContextTextMapPropagator().extract({"traceparent": header})
+    ).get_span_context()
+    if not context.is_valid:
+        return None
+    sampled = context.trace_flags.sampled
+    return TraceParent(f"{context.trace_id:032x}", f"{context.span_id:016x}", sampled)
+
+
+_HEX = "0123456789abcdef"
+
+
+@given(
+    st.sampled_from(["00", "01", "cc", "ff", "0g"]),
+    st.text(_HEX, min_size=31, max_size=33) | st.just("0" * 32),
+    st.text(_HEX, min_size=15, max_size=17) | st.just("0" * 16),
+    st.text(_HEX, min_size=2, max_size=2),
+    st.sampled_from(["", "-", "-future", "-x-y"]),
+)
+def test_the_contract_parser_agrees_with_opentelemetrys_propagator(
+    version, trace_id, span_id, flags, rest
+):
+    """The pure parser exists because the contract layer and the operator's pure core may not
+    import OpenTelemetry; it must not drift from the maintained implementation."""
+    header = f"{version}-{trace_id}-{span_id}-{flags}{rest}"
+    assert parse_traceparent(header) == _otel(header), header
+
+
+@pytest.mark.parametrize(("header", "expected"), [h for h in HEADERS if h[0]])
+def test_the_listed_headers_agree_with_opentelemetry_too(header, expected):
+    assert _otel(header) == expected
 
 
 @given(
