@@ -50,8 +50,8 @@ class Settings:
     """SEED_REQUESTED_BY: who asked for the run (the SeedRun's creator, in a Job)."""
     log_level: str = "INFO"
     """SEED_LOG_LEVEL (default INFO)."""
-    log_format: str = "json"
-    """SEED_LOG_FORMAT: ``json`` (default) or ``text`` for people."""
+    log_format: str | None = None
+    """SEED_LOG_FORMAT: ``json`` or ``text``; unset: text when stderr is a terminal, else JSON."""
     debug: bool = False
     """SEEDCTL_DEBUG: let an unexpected database error end in a traceback."""
     run_id: str | None = None
@@ -93,7 +93,7 @@ class Settings:
             local_dir=Path(env.get("SEED_LOCAL_DIR") or ".seed"),
             requested_by=env.get("SEED_REQUESTED_BY") or None,
             log_level=env.get("SEED_LOG_LEVEL", "INFO"),
-            log_format=env.get("SEED_LOG_FORMAT", "json").lower(),
+            log_format=_choice(env, "SEED_LOG_FORMAT", ("json", "text")),
             debug=bool(env.get("SEEDCTL_DEBUG")),
             run_id=env.get("SEED_RUN_ID") or None,
             run_name=env.get("SEED_RUN_NAME") or None,
@@ -101,6 +101,16 @@ class Settings:
             batch_rows=_positive(env, "SEED_BATCH_ROWS"),
             termination_message_path=termination_message_path(env),
         )
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
+    """An optional value out of ``allowed``; anything else is a configuration error, said by name."""
+    text = env.get(name, "").strip().lower()
+    if not text:
+        return None
+    if text not in allowed:
+        raise ValueError(f"{name}={text!r} must be one of {', '.join(allowed)}")
+    return text
 
 
 def _positive(env: Mapping[str, str], name: str) -> int | None:

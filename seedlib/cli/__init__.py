@@ -9,8 +9,8 @@ Exit codes follow ``seedlib.errors.ExitCode``: 0 success, 2 invalid input, 3 loc
 4 dependency unavailable, 5 limit exceeded, 6 isolation. Usage errors also exit 2.
 
 Results and progress are for people (stdout, and progress lines on stderr); logs are redacted JSON
-lines on stderr (``seedlib.observability.logs``; ``SEED_LOG_FORMAT=text`` for a human rendering,
-``SEED_LOG_LEVEL`` for the level).
+lines on stderr, rendered as text when stderr is a terminal (``seedlib.observability.logs``;
+``SEED_LOG_FORMAT=json|text`` to choose, ``SEED_LOG_LEVEL`` for the level).
 """
 
 from __future__ import annotations
@@ -66,7 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _jobs.answer(JobResult.failed(JobRole(args.role), error))
         print(f"seedctl: error [{error.reason}]: {error}", file=sys.stderr)
         return int(error.exit_code)
-    configure_logging(args.settings.log_level, as_json=args.settings.log_format != "text")
+    log_format = args.settings.log_format
+    configure_logging(
+        args.settings.log_level, as_json=None if log_format is None else log_format == "json"
+    )
     logging.getLogger("pgserver").setLevel(logging.WARNING)  # the embedded server's chatter
     try:
         code: int = args.handler(args)
