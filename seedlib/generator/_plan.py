@@ -8,8 +8,10 @@ accounts (one per account). ``seedlib.rules.validation`` reports them with the s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from seedlib.contract.entities import Entity
-from seedlib.contract.profile import SeedProfileSpec, StatefulVolumeEntry
+from seedlib.contract.profile import SeedProfileSpec, StatefulVolumeEntry, VolumeEntry
 from seedlib.contract.violations import Violation
 from seedlib.generator._context import entity_counts
 from seedlib.generator.catalog import table_of
@@ -18,66 +20,83 @@ __all__ = ["profile_violations"]
 
 
 def profile_violations(spec: SeedProfileSpec) -> list[Violation]:
-    violations: list[Violation] = []
+    """Reference violations first; the derived counts are checked only once references hold."""
     entries = spec.volumetry.entries()
+    violations: list[Violation] = []
     for entity in entries:
-        table = table_of(entity)
-        missing = [p for p in table.parents if p not in entries]
-        if missing:
-            names = " and ".join(p.value for p in missing)
-            violations.append(
-                Violation(
-                    f"spec.volumetry.{entity.value}",
-                    f"{entity.value} needs {names} in volumetry: its rows reference them",
-                    "add "
-                    + ", ".join(f"`{p.value}: {{cap: N}}`" for p in missing)
-                    + " to volumetry",
-                )
-            )
-        entry = entries[entity]
-        if isinstance(entry, StatefulVolumeEntry) and entry.states is not None:
-            allowed = {s.value for s in table.states}
-            for state in entry.states.shares():
-                if state.value not in allowed:
-                    violations.append(
-                        Violation(
-                            f"spec.volumetry.{entity.value}.states.{state.value}",
-                            f"{entity.value} have no state {state.value}",
-                            f"use the states of {entity.value}: {', '.join(sorted(allowed))}",
-                        )
-                    )
+        violations += _missing_parents(entity, entries)
+        violations += _unknown_states(entity, entries[entity])
     if violations:
         return violations
     counts = entity_counts(spec)
-    loans = entries.get(Entity.LOANS)
-    installments = entries.get(Entity.INSTALLMENTS)
-    if loans is not None:
-        needed = counts["installments"] if installments is not None else None
-        if installments is None:
-            violations.append(
-                Violation(
-                    "spec.volumetry.loans",
-                    "loans need installments in volumetry: every loan carries its schedule",
-                    "add `installments: {cap: N}` with N at least the loans' total term",
-                )
-            )
-        elif needed is not None and needed > installments.cap:
-            violations.append(
-                Violation(
-                    "spec.volumetry.installments.cap",
-                    f"the {counts['loans']} loans need {needed} installments, more than the cap "
-                    f"of {installments.cap}",
-                    f"raise installments.cap to at least {needed}, or lower loans.cap",
-                )
-            )
-    limits = counts["credit_limits"]
-    if limits > counts["bank_accounts"]:
-        violations.append(
-            Violation(
-                "spec.volumetry.creditLimits.cap",
-                f"{limits} credit limits for {counts['bank_accounts']} accounts: at most one per "
-                "account",
-                f"lower creditLimits.cap to at most {counts['bank_accounts']}",
-            )
+    return _installment_shortfall(entries, counts) + _credit_limit_excess(counts)
+
+
+def _missing_parents(entity: Entity, entries: Mapping[Entity, VolumeEntry]) -> list[Violation]:
+    missing = [p for p in table_of(entity).parents if p not in entries]
+    if not missing:
+        return []
+    names = " and ".join(p.value for p in missing)
+    return [
+        Violation(
+            f"spec.volumetry.{entity.value}",
+            f"{entity.value} needs {names} in volumetry: its rows reference them",
+            "add " + ", ".join(f"`{p.value}: {{cap: N}}`" for p in missing) + " to volumetry",
         )
-    return violations
+    ]
+
+
+def _unknown_states(entity: Entity, entry: VolumeEntry) -> list[Violation]:
+    if not isinstance(entry, StatefulVolumeEntry) or entry.states is None:
+        return []
+    allowed = {s.value for s in table_of(entity).states}
+    return [
+        Violation(
+            f"spec.volumetry.{entity.value}.states.{state.value}",
+            f"{entity.value} have no state {state.value}",
+            f"use the states of {entity.value}: {', '.join(sorted(allowed))}",
+        )
+        for state in entry.states.shares()
+        if state.value not in allowed
+    ]
+
+
+def _installment_shortfall(
+    entries: Mapping[Entity, VolumeEntry], counts: Mapping[str, int]
+) -> list[Violation]:
+    """Every loan carries its whole schedule, so installments must be seeded and fit their cap."""
+    if Entity.LOANS not in entries:
+        return []
+    installments = entries.get(Entity.INSTALLMENTS)
+    if installments is None:
+        return [
+            Violation(
+                "spec.volumetry.loans",
+                "loans need installments in volumetry: every loan carries its schedule",
+                "add `installments: {cap: N}` with N at least the loans' total term",
+            )
+        ]
+    needed = counts["installments"]
+    if needed <= installments.cap:
+        return []
+    return [
+        Violation(
+            "spec.volumetry.installments.cap",
+            f"the {counts['loans']} loans need {needed} installments, more than the cap "
+            f"of {installments.cap}",
+            f"raise installments.cap to at least {needed}, or lower loans.cap",
+        )
+    ]
+
+
+def _credit_limit_excess(counts: Mapping[str, int]) -> list[Violation]:
+    limits, accounts = counts["credit_limits"], counts["bank_accounts"]
+    if limits <= accounts:
+        return []
+    return [
+        Violation(
+            "spec.volumetry.creditLimits.cap",
+            f"{limits} credit limits for {accounts} accounts: at most one per account",
+            f"lower creditLimits.cap to at most {accounts}",
+        )
+    ]
