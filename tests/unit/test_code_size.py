@@ -27,24 +27,7 @@ DECLARATIVE_BUILDERS = {
     "operator/seed_operator/jobs.py::build_job",
     "operator/seed_operator/crds.py::_crd",
 }
-BEING_SPLIT = {
-    # TEMPORARY -- being split on branches runs/operator/obs; delete each entry as its branch
-    # merges (test_allow_list_has_no_stale_entries names the ones that no longer apply).
-    "seedlib/cli/_run.py",
-    "seedlib/cli/_run.py::register",
-    "seedlib/runs/pipeline.py",
-    "seedlib/runs/pipeline.py::run_profile",
-    "seedlib/runs/publishing.py::_publish",
-    "seedlib/observability/telemetry.py",
-    "seedlib/observability/telemetry.py::Telemetry.__init__",
-    "seedlib/db/loader.py::load_batch",
-    "operator/seed_operator/handlers.py",
-    "operator/seed_operator/reconcile.py",
-    "operator/seed_operator/reconcile.py::decide",
-    "operator/seed_operator/reconcile.py::_admit",
-    "operator/seed_operator/reconcile.py::_stages",
-}
-ALLOWED = DECLARATIVE_BUILDERS | BEING_SPLIT
+ALLOWED = DECLARATIVE_BUILDERS
 
 
 def _functions(
