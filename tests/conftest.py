@@ -1,4 +1,4 @@
-"""Fixtures shared by every tier: the repository root, the example manifests, and PostgreSQL.
+"""Fixtures shared by every tier (fixtures only; helpers are in ``tests.support``).
 
 PostgreSQL is a real PostgreSQL 16 (pgserver) started once per session, with a fresh, migrated
 database per test. If it cannot start, every test that needs it errors (never skips). Tests inspect
@@ -15,30 +15,12 @@ import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
-import yaml
 
-from seedlib.contract.canonical import manifest_hash
 from seedlib.db.migrate import migrate
-from seedlib.generator.catalog import TABLES
-
-REPO = Path(__file__).resolve().parents[1]
-PROFILES = REPO / "manifests" / "profiles"
-PROFILE_FILES = sorted(PROFILES.rglob("*.yaml"))
-
-
-def load_yaml(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def rehash(document: dict[str, Any]) -> dict[str, Any]:
-    """The document with its manifestHash recomputed (so only the intended mutation is wrong)."""
-    spec = document["spec"]
-    spec.setdefault("integrity", {})["manifestHash"] = manifest_hash(spec)
-    return document
+from tests.support import PROFILES, load_yaml, with_database
 
 
 @pytest.fixture
@@ -65,11 +47,6 @@ def pg_server_url() -> Iterator[str]:
     server.cleanup()
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 @pytest.fixture
 def new_database(pg_server_url: str) -> Callable[[], str]:
     """Make new, migrated databases (admin URLs: the superuser; seedctl switches to seed_writer)."""
@@ -79,7 +56,7 @@ def new_database(pg_server_url: str) -> Callable[[], str]:
         with psycopg.connect(pg_server_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name}")
             conn.execute(f"CREATE DATABASE {name}")
-        url = _with_database(pg_server_url, name)
+        url = with_database(pg_server_url, name)
         migrate(url)
         return url
 
@@ -89,20 +66,6 @@ def new_database(pg_server_url: str) -> Callable[[], str]:
 @pytest.fixture
 def database_url(new_database: Callable[[], str]) -> str:
     return new_database()
-
-
-def table_counts(url: str) -> dict[str, int]:
-    """Rows of every bank and seeding table, as the superuser (RLS does not hide anything)."""
-    with psycopg.connect(url) as conn:
-        counts = {
-            f"bank.{t.name}": conn.execute(f"SELECT count(*) FROM bank.{t.name}").fetchone()[0]  # type: ignore[index]
-            for t in TABLES
-        }
-        for name in ("datasets", "batches", "runs", "idempotency_keys", "reports_index"):
-            counts[f"seeding.{name}"] = conn.execute(
-                f"SELECT count(*) FROM seeding.{name}"
-            ).fetchone()[0]  # type: ignore[index]
-    return counts
 
 
 # -- S3 Object Lock (moto) and Vault (OpenBao) ----------------------------------------------

@@ -23,7 +23,7 @@ from typing import Any
 import boto3
 import hvac
 
-from tests.conftest import REPO
+from tests.support import REPO
 
 CACHE = Path(os.environ.get("SEED_CACHE", Path.home() / ".cache" / "seed-operator"))
 AWS_ENV = {

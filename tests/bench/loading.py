@@ -45,7 +45,7 @@ from seedlib.rules.validation import load_profile_spec
 from seedlib.runs.pipeline import run_profile
 from seedlib.runs.publishing import Evidence
 from seedlib.runs.summary import RunOptions
-from tests.conftest import PROFILES
+from tests.support import PROFILES
 
 
 class BenchSalt:

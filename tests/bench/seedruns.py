@@ -50,8 +50,8 @@ from seedlib.contract.job import (
 )
 from tests.cluster.controlplane import ControlPlane, install_crds
 from tests.cluster.kubelet import TestKubelet
-from tests.conftest import PROFILES, REPO
 from tests.services import free_port, stop_process
+from tests.support import PROFILES, REPO
 
 GROUP, VERSION = "seeding.iabank.io", "v1alpha1"
 

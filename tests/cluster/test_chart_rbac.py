@@ -28,8 +28,8 @@ from tests.cluster.test_operator import (  # the happy path's fixtures and helpe
     runner_env,  # noqa: F401 (a fixture)
     wait_for_end,
 )
-from tests.conftest import PROFILES, REPO, table_counts
 from tests.services import free_port, stop_process
+from tests.support import PROFILES, REPO, table_counts
 
 VERIFY_HOOK = REPO / "manifests" / "argocd" / "verify" / "verify-hook.yaml"
 # A 403 status, not the milliseconds of a log timestamp ("12:15,403") or a port.

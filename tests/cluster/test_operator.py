@@ -20,8 +20,8 @@ import pytest
 import yaml
 
 from tests.cluster.kubelet import TestKubelet
-from tests.conftest import PROFILES, REPO, table_counts
 from tests.services import AWS_ENV, free_port, stop_process
+from tests.support import PROFILES, REPO, table_counts
 
 DEV_A = PROFILES / "dev" / "tenant-a.yaml"
 OPERATOR_LOG: list[Path] = []

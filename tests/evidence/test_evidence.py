@@ -21,8 +21,8 @@ import yaml
 
 from seedlib.cli import main
 from seedlib.contract.canonical import manifest_hash
-from tests.conftest import PROFILES, load_yaml, table_counts
 from tests.services import AWS_ENV, Bao, free_port, openbao, s3_client
+from tests.support import PROFILES, load_yaml, table_counts
 
 DEV_A = PROFILES / "dev" / "tenant-a.yaml"
 _mounts = itertools.count()

@@ -29,10 +29,10 @@ from seedlib.runs.pipeline import run_profile
 from seedlib.runs.publishing import Evidence
 from seedlib.runs.summary import RunOptions
 from seedlib.settings import Settings
-from tests.conftest import load_yaml, table_counts
 from tests.evidence.test_evidence import DEV_A, vault_env  # noqa: F401 (a fixture)
 from tests.postgres.test_loader import expected_counts
 from tests.services import s3_client
+from tests.support import load_yaml, table_counts
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT = "00f067aa0ba902b7"

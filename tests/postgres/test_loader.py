@@ -32,8 +32,7 @@ from seedlib.rules.batches import plan_batches
 from seedlib.runs.pipeline import run_profile
 from seedlib.runs.publishing import Evidence
 from seedlib.runs.summary import RunOptions
-from tests.conftest import PROFILES, REPO, load_yaml, table_counts
-from tests.support import spec_of
+from tests.support import PROFILES, REPO, load_yaml, spec_of, table_counts
 
 DEV_A = PROFILES / "dev" / "tenant-a.yaml"
 DEV_B = PROFILES / "dev" / "tenant-b.yaml"

@@ -12,7 +12,7 @@ import sys
 import psycopg
 
 from seedlib.generator.catalog import TABLES, Kind
-from tests.conftest import PROFILES, REPO
+from tests.support import PROFILES, REPO
 
 DEV_A = PROFILES / "dev" / "tenant-a.yaml"
 MIN_LENGTH = 6

@@ -14,7 +14,7 @@ from seed_operator import consts
 from seed_operator.crds import build_crds
 from seed_operator.generate import artefacts
 from seedlib.contract.entities import HARD_CAPS
-from tests.conftest import PROFILE_FILES, REPO, load_yaml, rehash
+from tests.support import PROFILE_FILES, REPO, load_yaml, rehash
 
 CRDS = build_crds()
 JSON_SCHEMA_FILE = REPO / "seedlib/schema/seed-profile.v1.schema.json"

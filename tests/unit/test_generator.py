@@ -33,8 +33,7 @@ from seedlib.generator import (
 )
 from seedlib.generator.catalog import CATALOG, TABLES, Kind
 from seedlib.generator.streams import Stream
-from tests.conftest import PROFILES, load_yaml
-from tests.support import context_of, spec_of
+from tests.support import PROFILES, context_of, load_yaml, spec_of
 
 
 @cache

@@ -16,7 +16,7 @@ from seedlib.rules.validation import (
     validate_document,
     validate_profile_spec,
 )
-from tests.conftest import PROFILE_FILES, PROFILES, REPO, load_yaml, rehash
+from tests.support import PROFILE_FILES, PROFILES, REPO, load_yaml, rehash
 
 Doc = dict[str, Any]
 

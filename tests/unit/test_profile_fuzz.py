@@ -15,7 +15,7 @@ from seedlib.contract.profile import SeedProfileSpec
 from seedlib.contract.schemagen import structural_schema
 from seedlib.documents import read_documents
 from seedlib.rules.validation import HASH_PATH, validate_document
-from tests.conftest import PROFILE_FILES, load_yaml, rehash
+from tests.support import PROFILE_FILES, load_yaml, rehash
 
 EXAMPLES = [load_yaml(p) for p in PROFILE_FILES]
 SPEC_SCHEMA = structural_schema(SeedProfileSpec)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from seedlib.cli import main
-from tests.conftest import PROFILES, REPO
+from tests.support import PROFILES, REPO
 
 DEV = PROFILES / "dev" / "tenant-a.yaml"
 HASH_LINE = '    manifestHash: "'
