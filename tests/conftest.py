@@ -30,6 +30,14 @@ PROFILES = REPO / "manifests" / "profiles"
 PROFILE_FILES = sorted(PROFILES.rglob("*.yaml"))
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The e2e tier (a real node, as root, minutes) is collected only when asked for by marker:
+    `pytest -m e2e tests/e2e` or `make e2e`."""
+    if collection_path == REPO / "tests" / "e2e" and "e2e" not in (config.option.markexpr or ""):
+        return True
+    return None
+
+
 def load_yaml(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
