@@ -72,6 +72,11 @@ context_key="$(
 )"
 IMAGE_TAR="$IMAGES_DIR/seed-operator-$VERSION-$context_key.tar"
 mkdir -p "$IMAGES_DIR"
+# One build at a time per cache (two dockerds cannot share a data root).
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$IMAGES_DIR/.build-image.lock"
+  flock 9
+fi
 if [[ -s "$IMAGE_TAR" ]]; then
   say "cached: $IMAGE ($IMAGE_TAR)"
   echo "$IMAGE_TAR"
@@ -88,6 +93,9 @@ stop_dockerd() {
     kill -0 "$DOCKERD_PID" 2>/dev/null && kill -KILL "$DOCKERD_PID"
     wait "$DOCKERD_PID" 2>/dev/null || true
   fi
+  # dockerd leaves its netns mount behind; unmount what is below the run dir before removing it.
+  awk -v d="$RUN_DIR/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r \
+    | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -rf "$RUN_DIR"
 }
 trap stop_dockerd EXIT
