@@ -83,10 +83,11 @@ def test_dev_baseline_succeeds_with_a_verified_report(install: Install, baseline
     assert customers is not None and customers[0] > 0
     assert runs is not None and runs[0] == 1
 
-    # One trace for the run, in the host's OTLP receiver.
-    spans = install.otlp.spans()
-    trace_ids = {s.trace_id for s in spans if s.name in {"seed.batch", "seed.preflight"}}
-    assert len(trace_ids) == 1, trace_ids
+    # One trace for the run (its id is the SeedRun's uid), in the host's OTLP receiver.
+    trace = run["metadata"]["uid"].replace("-", "")
+    names = Counter(s.name for s in install.otlp.spans() if s.trace_id == trace)
+    assert names["seed.preflight"] == 1, names
+    assert names["seed.batch"] == batches["total"], names
     print(
         f"\napply -> Succeeded: {elapsed:.1f} s; Pods started: {len(pods)} ({dict(roles)}); "
         f"batches {batches['total']}"
