@@ -9,7 +9,9 @@
   listening on the node's bridge address, which is how Pods reach them (there is no CoreDNS).
 - the chart is installed with `helm install` and values only, in namespace `seeding` labelled for
   restricted Pod Security, after the steps of the README's "Install with Helm": the database
-  migrated once as an administrator, a login that is a member of `seed_writer`, the runner Secret.
+  migrated once as an administrator, a login that is a member of `seed_writer`, the runner Secret,
+  Vault's Kubernetes auth for the runner ServiceAccount (tools/vault-kubernetes-auth.sh; the
+  chart's default runner.vault.auth=kubernetes).
 """
 
 from __future__ import annotations
@@ -172,6 +174,36 @@ def helm(node: Node, *args: str, timeout: float = 300) -> subprocess.CompletedPr
     )
 
 
+def vault_kubernetes_auth(node: Node, bao: Bao, *namespaces: str) -> None:
+    """The README's step: tools/vault-kubernetes-auth.sh, with OpenBao's CLI."""
+    home = Path(tempfile.mkdtemp(prefix="seed-e2e-bao-"))
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "VAULT_CLI": str(seed_cache() / "bin" / f"bao-{load_versions()['OPENBAO_VERSION']}"),
+        "VAULT_ADDR": bao.address,
+        "BAO_ADDR": bao.address,
+        "VAULT_TOKEN": bao.token,
+        "BAO_TOKEN": bao.token,
+        "KUBECTL": str(node.plane.binaries.kubectl),
+        "KUBECONFIG": str(node.kubeconfig),
+        "KUBECACHEDIR": str(home / "kube-cache"),
+    }
+    result = subprocess.run(
+        [str(REPO / "tools" / "vault-kubernetes-auth.sh"), *namespaces],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"tools/vault-kubernetes-auth.sh exited {result.returncode}:\n"
+            f"{result.stdout}\n{result.stderr}"
+        )
+
+
 def _peer(port: int) -> dict[str, Any]:
     return {
         "to": [{"ipBlock": {"cidr": f"{GATEWAY}/32"}}],
@@ -210,14 +242,14 @@ def install(
         "--from-literal=SEED_DATABASE_URL=" + host_postgres.url(DB_LOGIN, DB_PASSWORD, DB_NAME),
         f"--from-literal=AWS_ACCESS_KEY_ID={AWS_ENV['AWS_ACCESS_KEY_ID']}",
         f"--from-literal=AWS_SECRET_ACCESS_KEY={AWS_ENV['AWS_SECRET_ACCESS_KEY']}",
-        f"--from-literal=SEED_VAULT_TOKEN={host_bao.token}",
     )
+    vault_kubernetes_auth(node, host_bao, NAMESPACE)
     s3_port = int(host_s3.rsplit(":", 1)[1])
     bao_port = int(host_bao.address.rsplit(":", 1)[1])
     values: dict[str, Any] = {
         "image": {"repository": "seed-operator", "tag": VERSION, "pullPolicy": "Never"},
         "runner": {
-            "vault": {"address": host_bao.address, "auth": "token"},
+            "vault": {"address": host_bao.address},  # auth: kubernetes (the default)
             "s3": {"endpoint": host_s3, "region": "us-east-1", "wormBucket": WORM_BUCKET},
             "otlp": {"endpoint": host_otlp.endpoint},
         },
