@@ -276,10 +276,10 @@ def install(
         "180s",
     )
     installed = Install(node, host_postgres, host_bao, host_s3, host_otlp, values)
-    if result.returncode != 0:
+    if result.returncode != 0 or "PodSecurity" in result.stderr:
         raise RuntimeError(
-            f"helm install failed ({result.returncode}):\n{result.stdout}\n{result.stderr}\n"
-            + installed.diagnostics()
+            f"helm install failed ({result.returncode}) or warned about restricted Pod "
+            f"Security:\n{result.stdout}\n{result.stderr}\n" + installed.diagnostics()
         )
     return installed
 
