@@ -155,6 +155,8 @@ started=$(date +%s)
 say "docker build --network host --build-arg PYTHON_IMAGE=$LOCAL_PYTHON_IMAGE -t $IMAGE ."
 "$DOCKER" build --network host --build-arg "PYTHON_IMAGE=$LOCAL_PYTHON_IMAGE" -t "$IMAGE" "$REPO" >&2
 "$DOCKER" save -o "$IMAGE_TAR.tmp" "$IMAGE"
+# The image superseded by this build and the build's intermediate layers are dangling now.
+"$DOCKER" image prune --force >/dev/null
 mv -f "$IMAGE_TAR.tmp" "$IMAGE_TAR"
 # Older tarballs of this version are superseded.
 find "$IMAGES_DIR" -maxdepth 1 -name "seed-operator-$VERSION-*.tar" ! -path "$IMAGE_TAR" -delete
