@@ -14,7 +14,7 @@
 #              whose CA only the host trusts), imported as $LOCAL_PYTHON_IMAGE and passed to the
 #              Dockerfile as PYTHON_IMAGE (cached as $SEED_CACHE/images/base-<hash>.tar);
 #           3. `docker build --network host`, then `docker save` to
-#              $SEED_CACHE/images/seed-operator-<hash>.tar, <hash> covering the build context, the
+#              $SEED_CACHE/images/<image name>-<hash>.tar, <hash> covering the build context, the
 #              Dockerfile and the base: a warm run finds the tarball and builds nothing.
 #           The last line printed is the tarball's path (tests/node loads it into containerd).
 #
@@ -70,7 +70,8 @@ context_key="$(
     echo "base $base_key image $IMAGE"
   } | sha256sum | cut -c1-16
 )"
-IMAGE_TAR="$IMAGES_DIR/seed-operator-$VERSION-$context_key.tar"
+TAR_STEM="$(tr -c 'A-Za-z0-9._\n-' '_' <<<"$IMAGE")"   # seed-operator_0.1.0
+IMAGE_TAR="$IMAGES_DIR/$TAR_STEM-$context_key.tar"
 mkdir -p "$IMAGES_DIR"
 # One build at a time per cache (two dockerds cannot share a data root).
 if command -v flock >/dev/null 2>&1; then
@@ -152,13 +153,16 @@ fi
 
 # --- the image -----------------------------------------------------------------------------------
 started=$(date +%s)
+previous_id="$("$DOCKER" image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
 say "docker build --network host --build-arg PYTHON_IMAGE=$LOCAL_PYTHON_IMAGE -t $IMAGE ."
 "$DOCKER" build --network host --build-arg "PYTHON_IMAGE=$LOCAL_PYTHON_IMAGE" -t "$IMAGE" "$REPO" >&2
 "$DOCKER" save -o "$IMAGE_TAR.tmp" "$IMAGE"
-# The image superseded by this build and the build's intermediate layers are dangling now.
-"$DOCKER" image prune --force >/dev/null
+# The image this build superseded (its build-stage layers stay: they are the next build's cache).
+if [[ -n "$previous_id" && "$previous_id" != "$("$DOCKER" image inspect -f '{{.Id}}' "$IMAGE")" ]]; then
+  "$DOCKER" image rm "$previous_id" >/dev/null 2>&1 || true
+fi
 mv -f "$IMAGE_TAR.tmp" "$IMAGE_TAR"
-# Older tarballs of this version are superseded.
-find "$IMAGES_DIR" -maxdepth 1 -name "seed-operator-$VERSION-*.tar" ! -path "$IMAGE_TAR" -delete
+# Older tarballs of this image name are superseded.
+find "$IMAGES_DIR" -maxdepth 1 -name "$TAR_STEM-*.tar" ! -path "$IMAGE_TAR" -delete
 say "built $IMAGE in $(( $(date +%s) - started )) s: $IMAGE_TAR"
 echo "$IMAGE_TAR"
