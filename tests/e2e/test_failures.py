@@ -14,12 +14,15 @@ from tests.e2e.conftest import NAMESPACE, Install
 from tests.e2e.test_seedrun import PROFILE, RUN_LABEL
 
 
-def _apply_profile(install: Install, tenant: str) -> str:
+def _apply_profile(install: Install, tenant: str, mode: str = "baseline") -> str:
     """The dev profile for another tenant (its own Leases and dataset); returns its name."""
     document: dict[str, Any] = copy.deepcopy(load_yaml(PROFILE))
     name = f"{tenant}-dev"
     document["metadata"] = {"name": name, "namespace": NAMESPACE}
     document["spec"]["tenant"] = tenant
+    document["spec"]["mode"] = mode
+    if mode == "carga":  # kept a day: an expired carga dataset would block the tenant's runs
+        document["spec"]["ttl"]["cargaDays"] = 1
     rehash(document)
     install.node.kubectl("-n", NAMESPACE, "apply", "-f", "-", input=yaml.safe_dump(document))
     return name

@@ -79,9 +79,11 @@ def test_dev_baseline_succeeds_with_a_verified_report(install: Install, baseline
     # The rows are in the host's PostgreSQL, written by the Pods.
     with psycopg.connect(install.postgres.admin_url(DB_NAME)) as conn:
         customers = conn.execute("SELECT count(*) FROM bank.customers").fetchone()
-        runs = conn.execute("SELECT count(*) FROM seeding.reports_index").fetchone()
+        indexed = conn.execute(
+            "SELECT sha256, verified FROM seeding.reports_index WHERE uri = %s", (report["uri"],)
+        ).fetchall()
     assert customers is not None and customers[0] > 0
-    assert runs is not None and runs[0] == 1
+    assert indexed == [(report["sha256"], True)]
 
     # One trace for the run (its id is the SeedRun's uid), in the host's OTLP receiver.
     trace = run["metadata"]["uid"].replace("-", "")
