@@ -20,7 +20,15 @@ import psycopg
 import pytest
 
 from seedlib.db.migrate import migrate
-from tests.support import PROFILES, load_yaml, with_database
+from tests.support import PROFILES, REPO, load_yaml, with_database
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The e2e tier (a real node, as root, minutes) is collected only when asked for by marker:
+    `pytest -m e2e tests/e2e` or `make e2e`."""
+    if collection_path == REPO / "tests" / "e2e" and "e2e" not in (config.option.markexpr or ""):
+        return True
+    return None
 
 
 @pytest.fixture

@@ -68,9 +68,10 @@ class ReceivedPoint:
 class OtlpReceiver:
     """``endpoint`` is the base URL to put in OTEL_EXPORTER_OTLP_ENDPOINT."""
 
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = free_port(host)
+        self.endpoint = f"http://{host}:{self.port}"
         self._lock = threading.Lock()
         self._spans: list[ReceivedSpan] = []
         self._points: list[ReceivedPoint] = []
@@ -111,7 +112,7 @@ class OtlpReceiver:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        server = ThreadingHTTPServer((self.host, self.port), Handler)
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="otlp-receiver")

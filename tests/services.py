@@ -33,9 +33,9 @@ AWS_ENV = {
 }
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
 
@@ -74,16 +74,14 @@ def stop_process(process: subprocess.Popen[Any], timeout: float = 10) -> None:
 
 
 @contextmanager
-def moto_s3() -> Iterator[str]:
-    """moto in server mode; yields its endpoint URL."""
-    port = free_port()
+def moto_s3(host: str = "127.0.0.1") -> Iterator[str]:
+    """moto in server mode on `host`; yields its endpoint URL."""
+    port = free_port(host)
     log = Path(tempfile.mkdtemp(prefix="moto-")) / "moto.log"
     server = Path(sys.executable).parent / "moto_server"
     with log.open("wb") as out:
-        process = subprocess.Popen(
-            [server, "-H", "127.0.0.1", "-p", str(port)], stdout=out, stderr=out
-        )
-    endpoint = f"http://127.0.0.1:{port}"
+        process = subprocess.Popen([server, "-H", host, "-p", str(port)], stdout=out, stderr=out)
+    endpoint = f"http://{host}:{port}"
     try:
         _wait_http(f"{endpoint}/moto-api/", process, "moto_server", log)
         yield endpoint
@@ -132,9 +130,10 @@ class Bao:
 
 
 @contextmanager
-def openbao() -> Iterator[Bao]:
-    """``bao server -dev`` with KV v2 at secret/ and a Transit RSA key ``seeding-reports``."""
-    port = free_port()
+def openbao(host: str = "127.0.0.1") -> Iterator[Bao]:
+    """``bao server -dev`` on `host` with KV v2 at secret/ and a Transit RSA key
+    ``seeding-reports``."""
+    port = free_port(host)
     home = Path(tempfile.mkdtemp(prefix="bao-"))
     log = home / "bao.log"
     with log.open("wb") as out:
@@ -144,14 +143,14 @@ def openbao() -> Iterator[Bao]:
                 "server",
                 "-dev",
                 "-dev-root-token-id=root",
-                f"-dev-listen-address=127.0.0.1:{port}",
+                f"-dev-listen-address={host}:{port}",
                 "-dev-no-store-token",
             ],
             stdout=out,
             stderr=out,
             env={**os.environ, "HOME": str(home)},
         )
-    bao = Bao(f"http://127.0.0.1:{port}", "root", process)
+    bao = Bao(f"http://{host}:{port}", "root", process)
     try:
         _wait_http(f"{bao.address}/v1/sys/health", process, "bao server -dev", log)
         client = bao.client()

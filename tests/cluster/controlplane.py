@@ -87,6 +87,17 @@ _CONTEXT = "seed-envtest"
 _FIELD_MANAGER = "seed-envtest"
 _SERVICE_CIDR = "10.0.0.0/24"
 _CERT_DAYS = 365
+# Without a controller-manager no ServiceAccount exists and no token could be mounted.
+_ENVTEST_APISERVER_ARGS = (
+    "--authorization-mode=RBAC",
+    "--disable-admission-plugins=ServiceAccount",
+)
+_NODE_APISERVER_ARGS = (
+    "--authorization-mode=Node,RBAC",
+    "--enable-admission-plugins=NodeRestriction",
+    # Reach kubelets (logs, exec) at the address they report, not through DNS.
+    "--kubelet-preferred-address-types=InternalIP",
+)
 _LOG_TAIL = 40
 
 # name -> (versions.env key, override environment variable)
@@ -216,7 +227,7 @@ class Pki:
         return self.directory / "ca.crt"
 
     @classmethod
-    def create(cls, directory: Path) -> Pki:
+    def create(cls, directory: Path, extra_server_names: Sequence[str] = ()) -> Pki:
         """A new CA, the serving and admin certificates and the service-account key pair."""
         directory.mkdir(parents=True, exist_ok=True)
         key = ec.generate_private_key(ec.SECP256R1())
@@ -262,6 +273,7 @@ class Pki:
                 "kubernetes.default.svc.cluster.local",
                 "127.0.0.1",
                 "10.0.0.1",  # the `kubernetes` Service's IP in --service-cluster-ip-range
+                *(name for name in extra_server_names if name != "127.0.0.1"),
             ),
         )
         pki.issue("admin", "seed-envtest-admin", groups=("system:masters",))
@@ -573,13 +585,20 @@ class ControlPlane:
         ready_timeout: float = 60.0,
         binaries: Binaries | None = None,
         extra_apiserver_args: Sequence[str] = (),
+        address: str = "127.0.0.1",
+        for_node: bool = False,
     ) -> ControlPlane:
         """Starts etcd and kube-apiserver on free loopback ports and waits for /readyz.
 
         state_dir: where certificates, etcd data, logs and the kubeconfig go (default: a new temp
         dir, removed by stop() unless keep). detached: the processes are not tied to this
         Python process (the CLI's `up`); otherwise they get SIGKILL when it exits without stop().
-        Raises ControlPlaneError, with the last log lines, if the plane is not ready in time."""
+        Raises ControlPlaneError, with the last log lines, if the plane is not ready in time.
+
+        address: where kube-apiserver listens and what it advertises (the `kubernetes` Service's
+        endpoint). for_node: a plane for real nodes (tests/node): the ServiceAccount and
+        NodeRestriction admission plugins, Node,RBAC authorization and a client certificate for
+        the kubelets' API (logs, exec); the serving certificate then also names `address`."""
         binaries = binaries or locate_binaries()
         owns_dir = state_dir is None
         if state_dir is None:
@@ -594,11 +613,27 @@ class ControlPlane:
         started = time.monotonic()
         (state_dir / MARKER).write_text("state dir of tests/cluster/controlplane.py\n", "utf-8")
         try:
-            pki = Pki.create(state_dir / "pki")
+            pki = Pki.create(state_dir / "pki", extra_server_names=(address,))
+            if for_node:
+                pki.issue("apiserver-kubelet-client", "kube-apiserver", groups=("system:masters",))
+            mode_args = _NODE_APISERVER_ARGS if for_node else _ENVTEST_APISERVER_ARGS
+            if for_node:
+                p = pki.directory
+                mode_args = (
+                    *mode_args,
+                    f"--kubelet-client-certificate={p / 'apiserver-kubelet-client.crt'}",
+                    f"--kubelet-client-key={p / 'apiserver-kubelet-client.key'}",
+                )
             for attempt in range(3):
                 try:
                     plane = cls._launch(
-                        state_dir, pki, binaries, detached, ready_timeout, extra_apiserver_args
+                        state_dir,
+                        pki,
+                        binaries,
+                        detached,
+                        ready_timeout,
+                        (*mode_args, *extra_apiserver_args),
+                        address,
                     )
                     break
                 except _PortTaken:
@@ -625,6 +660,7 @@ class ControlPlane:
         detached: bool,
         ready_timeout: float,
         extra_apiserver_args: Sequence[str],
+        address: str = "127.0.0.1",
     ) -> ControlPlane:
         etcd_client, etcd_peer, api_port = _free_ports(3)
         for log in (ETCD_LOG, APISERVER_LOG):
@@ -659,18 +695,16 @@ class ControlPlane:
             api_argv = [
                 str(binaries.kube_apiserver),
                 f"--etcd-servers={client_url}",
-                "--bind-address=127.0.0.1",
-                "--advertise-address=127.0.0.1",
+                f"--bind-address={address}",
+                f"--advertise-address={address}",
                 f"--secure-port={api_port}",
                 f"--tls-cert-file={p / 'apiserver.crt'}",
                 f"--tls-private-key-file={p / 'apiserver.key'}",
                 f"--client-ca-file={p / 'ca.crt'}",
-                "--authorization-mode=RBAC",
                 f"--service-cluster-ip-range={_SERVICE_CIDR}",
                 "--service-account-issuer=https://kubernetes.default.svc",
                 f"--service-account-key-file={p / 'sa.pub'}",
                 f"--service-account-signing-key-file={p / 'sa.key'}",
-                "--disable-admission-plugins=ServiceAccount",
                 "--allow-privileged=true",
                 *extra_apiserver_args,
             ]
@@ -683,7 +717,7 @@ class ControlPlane:
                 api_popen,
             )
             processes.append(apiserver)
-            server = f"https://127.0.0.1:{api_port}"
+            server = f"https://{address}:{api_port}"
             context = _ssl_context(p)
             _wait_for(
                 "kube-apiserver /readyz",

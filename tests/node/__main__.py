@@ -1,0 +1,5 @@
+import sys
+
+from tests.node.node import main
+
+sys.exit(main())
