@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
-test: lint typecheck contracts pytest ## everything CI runs: lint, types, import contracts, tests
+test: lint typecheck contracts pytest e2e ## everything CI runs: lint, types, import contracts, every tier, the real node
 
 lint: setup ## ruff check + ruff format --check
 	$(BIN)/ruff check .
